@@ -1,0 +1,79 @@
+#include "engine/thread_pool.h"
+
+#include <algorithm>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ENGINE_CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define ENGINE_CPU_RELAX() asm volatile("yield")
+#else
+#define ENGINE_CPU_RELAX() ((void)0)
+#endif
+
+namespace engine {
+namespace {
+
+// About 20-50 µs of spinning before a thread sleeps: long enough to bridge the
+// gap between consecutive kernels of one token, short enough not to burn a
+// core while the pool is idle.
+constexpr int kSpinIterations = 20000;
+
+template <class T, class Pred>
+void spin_then_wait(std::atomic<T>& value, T seen, Pred done) {
+    for (int i = 0; i < kSpinIterations; ++i) {
+        if (done()) return;
+        ENGINE_CPU_RELAX();
+    }
+    while (!done()) value.wait(seen, std::memory_order_acquire), seen = value.load(std::memory_order_acquire);
+}
+
+}  // namespace
+
+int default_thread_count() {
+    unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+}
+
+ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? default_thread_count() : n_threads) {
+    workers_.reserve(static_cast<size_t>(n_threads_ - 1));
+    for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+}
+
+ThreadPool::~ThreadPool() {
+    stop_.store(true, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    for (auto& t : workers_) t.join();
+}
+
+void ThreadPool::run_impl(Call call, void* ctx) {
+    if (n_threads_ == 1) {
+        call(ctx, 0, 1);
+        return;
+    }
+    call_ = call;
+    ctx_ = ctx;
+    pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
+    generation_.notify_all();
+    call(ctx, 0, n_threads_);
+    int left = pending_.load(std::memory_order_acquire);
+    spin_then_wait(pending_, left, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+}
+
+void ThreadPool::worker_loop(int ith) {
+    // Start from generation 0, not from a fresh load: a run() may already have
+    // begun before this thread was scheduled, and it must not be missed.
+    uint32_t seen = 0;
+    for (;;) {
+        spin_then_wait(generation_, seen,
+                       [&] { return generation_.load(std::memory_order_acquire) != seen; });
+        seen = generation_.load(std::memory_order_acquire);
+        if (stop_.load(std::memory_order_relaxed)) return;
+        call_(ctx_, ith, n_threads_);
+        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    }
+}
+
+}  // namespace engine

@@ -1,0 +1,10 @@
+# CPack: .deb and .tar.gz of what `install()` puts in place.
+set(CPACK_GENERATOR "DEB;TGZ")
+set(CPACK_PACKAGE_NAME "crucible")
+set(CPACK_PACKAGE_VENDOR "Crucible")
+set(CPACK_PACKAGE_CONTACT "Crucible developers <crucible@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Desktop model studio: run, judge and fine-tune open-weight models")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_SOURCE_DIR}/LICENSE)
+include(CPack)
