@@ -12,8 +12,9 @@ void print_usage() {
         "usage: crucible-cli <command> [options]\n\n"
         "commands:\n");
     for (const auto& command : cli::commands()) std::printf("  %-10s %s\n", command.name, command.summary);
-    std::printf("\nMODEL is a path to a GGUF file or a model folder, or 'default'.\n"
-                "Run 'crucible-cli <command> --help' for the options of a command.\n");
+    std::printf(
+        "\nMODEL is a path to a GGUF file or a model folder, or 'default'.\n"
+        "Run 'crucible-cli <command> --help' for the options of a command.\n");
 }
 
 }  // namespace

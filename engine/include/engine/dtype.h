@@ -35,9 +35,9 @@ enum class DType : uint32_t {
 struct DTypeInfo {
     DType type;
     std::string_view name;  // as llama.cpp prints it: "f32", "q4_K", ...
-    int64_t block_size;      // elements per block (1 for plain types)
-    int64_t block_bytes;     // bytes per block
-    bool weight_supported;   // the engine can compute with tensors of this type
+    int64_t block_size;     // elements per block (1 for plain types)
+    int64_t block_bytes;    // bytes per block
+    bool weight_supported;  // the engine can compute with tensors of this type
 };
 
 // nullopt for ids that are unknown or were removed from ggml.

@@ -24,15 +24,27 @@ public:
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }
 
-    T& value() & { assert(ok()); return std::get<0>(v_); }
-    const T& value() const& { assert(ok()); return std::get<0>(v_); }
-    T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+    T& value() & {
+        assert(ok());
+        return std::get<0>(v_);
+    }
+    const T& value() const& {
+        assert(ok());
+        return std::get<0>(v_);
+    }
+    T&& value() && {
+        assert(ok());
+        return std::get<0>(std::move(v_));
+    }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }
     const T& operator*() const& { return value(); }
 
-    const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+    const Error& error() const {
+        assert(!ok());
+        return std::get<1>(v_);
+    }
 
 private:
     std::variant<T, Error> v_;
@@ -46,7 +58,10 @@ public:
 
     bool ok() const { return !failed_; }
     explicit operator bool() const { return ok(); }
-    const Error& error() const { assert(failed_); return error_; }
+    const Error& error() const {
+        assert(failed_);
+        return error_;
+    }
 
 private:
     Error error_;
@@ -60,9 +75,8 @@ inline Error make_error(std::string message) { return Error{std::move(message)};
 }  // namespace engine
 
 // Propagates the error of a Status/Result expression to the caller.
-#define ENGINE_TRY(expr)                                    \
-    do {                                                    \
-        auto engine_try_result_ = (expr);                   \
-        if (!engine_try_result_.ok())                       \
-            return ::engine::Error{engine_try_result_.error()}; \
+#define ENGINE_TRY(expr)                                                                  \
+    do {                                                                                  \
+        auto engine_try_result_ = (expr);                                                 \
+        if (!engine_try_result_.ok()) return ::engine::Error{engine_try_result_.error()}; \
     } while (0)
