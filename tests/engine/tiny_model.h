@@ -1,0 +1,56 @@
+// Tiny random models of each architecture, written as GGUF files the way
+// llama.cpp's converter writes them (Q/K rows permuted for llama, Gemma norms
+// stored as 1 + w, per-architecture metadata keys), for fast model tests.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/dtype.h"
+#include "engine/model.h"
+#include "engine/result.h"
+
+namespace tiny {
+
+struct TinySpec {
+    engine::Arch arch = engine::Arch::llama;
+    engine::DType type = engine::DType::F32;  // linear weights and token embeddings
+    int64_t n_layer = 2;
+    int64_t n_embd = 64;
+    int64_t n_head = 4;
+    int64_t n_head_kv = 2;
+    int64_t head_dim = 16;
+    int64_t n_ff = 128;
+    int64_t n_vocab = 96;
+    int64_t sliding_window = 0;  // gemma3
+    bool tied = true;
+    bool rope_freqs = false;  // write a Llama 3.1-style rope_freqs.weight
+    uint32_t seed = 1;
+};
+
+// Defaults per architecture and weight type: K-quant types get n_embd, n_ff
+// and n_head*head_dim of 256 (their block size); gemma3 gets head_dim 32,
+// 6 layers (5 sliding + 1 global) and window 4; llama is untied with rope_freqs.
+TinySpec default_spec(engine::Arch arch, engine::DType type);
+
+// A weight in Hugging Face layout (rows in HF order, Gemma norms as the raw w
+// of x_hat * (1 + w)), row-major with PyTorch shape {rows, cols} or {n}.
+struct HfTensor {
+    std::vector<int64_t> shape;
+    std::vector<float> data;
+};
+// Keyed by GGUF tensor name ("blk.0.attn_q.weight", ...).
+using HfWeights = std::map<std::string, HfTensor>;
+
+// Random, never all-zero weights (fixed seed).
+HfWeights make_weights(const TinySpec& spec);
+
+// Writes spec + weights as a GGUF file at path.
+engine::Status write_gguf(const TinySpec& spec, const HfWeights& weights, const std::string& path);
+
+// A fresh path in the temp directory (removed by the caller).
+std::string temp_path(const std::string& stem);
+
+}  // namespace tiny
