@@ -7,7 +7,7 @@
 namespace cli {
 
 void Args::option(std::string name, std::string value_name, std::string help, std::string default_value) {
-    options_.push_back(Option{std::move(name), std::move(value_name), std::move(help), std::move(default_value)});
+    options_.push_back(Option{std::move(name), std::move(value_name), std::move(help), std::move(default_value), false, ""});
 }
 
 const Args::Option* Args::find(const std::string& name) const {
