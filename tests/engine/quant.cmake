@@ -1,0 +1,2 @@
+crucible_add_test(test_quant SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/test_quant.cpp)
