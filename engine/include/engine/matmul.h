@@ -35,7 +35,7 @@ enum class CpuPath {
     scalar,    // portable C++, every platform
     avx2,      // AVX2 + FMA + F16C, int8 dot products with maddubs/madd
     avx_vnni,  // as avx2 with AVX-VNNI dpbusd (VEX encoded; Alder Lake, Sapphire Rapids, Zen 5)
-    avx512,    // as avx2 with AVX-512 VNNI dpbusd and 512-bit float kernels
+    avx512,    // as avx2 with AVX-512 VNNI dpbusd (on 256-bit registers)
 };
 
 const char* cpu_path_name(CpuPath path);
