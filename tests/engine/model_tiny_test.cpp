@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <vector>
 
@@ -27,10 +28,16 @@ struct Loaded {
     ~Loaded() { std::remove(path.c_str()); }
 };
 
-std::unique_ptr<Loaded> load_tiny(const tiny::TinySpec& spec) {
+// bf16_values: round every weight to a bfloat16 value first, so that files
+// storing some tensors as F32 and others as BF16 hold the same numbers.
+std::unique_ptr<Loaded> load_tiny(const tiny::TinySpec& spec, bool bf16_values = false) {
     auto out = std::make_unique<Loaded>();
     out->spec = spec;
     out->hf = tiny::make_weights(spec);
+    if (bf16_values)
+        for (auto& [name, t] : out->hf)
+            if (name != "rope_freqs.weight")  // a table derived from the config, not a weight
+                for (float& v : t.data) v = bf16_to_fp32(fp32_to_bf16(v));
     out->path = tiny::temp_path(std::string(arch_name(spec.arch)) + "_" + std::string(dtype_name(spec.type)));
     auto st = tiny::write_gguf(spec, out->hf, out->path);
     EXPECT_TRUE(st.ok()) << st.error().message;
@@ -243,6 +250,48 @@ TEST(TinyModel, KvCacheLimitsAndBadInputsAreErrors) {
     auto other = load_tiny(tiny::default_spec(Arch::gemma3, DType::F32));
     ASSERT_TRUE(other->model);
     EXPECT_FALSE(other->model->forward(**cache, tokens, 0, LogitsMode::last, logits.data(), pool).ok());
+}
+
+// The same weights as a llama.cpp-style GGUF and as a Hugging Face folder load
+// into the same canonical model: same config and the same logits. This pins
+// the Q/K un-permutation, Gemma's +1 norms, HF tensor names, layer_types and
+// llama3 rope scaling (turned into the factors the GGUF carries) together.
+TEST(TinyModel, GgufAndHfFolderGiveTheSameLogits) {
+    for (DType type : {DType::F32, DType::BF16}) {
+        for (Arch arch : kArchs) {
+            // GGUF keeps norms in F32, the BF16 checkpoint has them in BF16: same values either way.
+            auto g = load_tiny(tiny::default_spec(arch, type), type == DType::BF16);
+            ASSERT_TRUE(g->model);
+            const std::string dir = tiny::temp_path("hf") + ".d";
+            auto st = tiny::write_hf_folder(g->spec, g->hf, type, dir);
+            ASSERT_TRUE(st.ok()) << st.error().message;
+            auto h = Model::load(dir);
+            std::filesystem::remove_all(dir);
+            ASSERT_TRUE(h.ok()) << h.error().message;
+            const ModelConfig &a = g->model->config(), &b = (*h)->config();
+            const std::string what = std::string(arch_name(arch)) + " " + std::string(dtype_name(type));
+            EXPECT_EQ(b.arch, a.arch) << what;
+            EXPECT_EQ(b.head_dim, a.head_dim) << what;
+            EXPECT_EQ(b.tied_embeddings, a.tied_embeddings) << what;
+            EXPECT_EQ(b.layer_sliding, a.layer_sliding) << what;
+            EXPECT_EQ(b.sliding_window, a.sliding_window) << what;
+            EXPECT_FLOAT_EQ(b.attn_scale, a.attn_scale) << what;
+            EXPECT_FLOAT_EQ(b.rope_theta_local, a.rope_theta_local) << what;
+            ASSERT_EQ(b.rope_freq_factors.size(), a.rope_freq_factors.size()) << what;
+            for (size_t i = 0; i < a.rope_freq_factors.size(); ++i)
+                EXPECT_NEAR(b.rope_freq_factors[i], a.rope_freq_factors[i], 1e-6) << what << " factor " << i;
+            const int64_t V = a.n_vocab;
+            auto tokens = random_tokens(12, V, 21);
+            std::vector<float> la(12 * V), lb(12 * V);
+            ThreadPool pool(2);
+            auto ca = KvCache::create(a, 12), cb = KvCache::create(b, 12);
+            ASSERT_TRUE(ca.ok() && cb.ok());
+            ASSERT_TRUE(g->model->forward(**ca, tokens, 0, LogitsMode::all, la.data(), pool).ok());
+            ASSERT_TRUE((*h)->forward(**cb, tokens, 0, LogitsMode::all, lb.data(), pool).ok());
+            for (int64_t p = 0; p < 12; ++p)
+                EXPECT_LT(row_error(&lb[p * V], &la[p * V], V), 1e-5) << what << " " << p;
+        }
+    }
 }
 
 TEST(TinyModel, LoadRejectsBrokenFiles) {

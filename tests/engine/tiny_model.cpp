@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "engine/gguf.h"
 #include "engine/quant.h"
+#include "engine/safetensors.h"
 
 namespace tiny {
 namespace {
@@ -42,6 +44,62 @@ engine::Result<std::vector<uint8_t>> encode(DType type, const std::vector<float>
         if (!st.ok()) return engine::Error{st.error()};
     }
     return out;
+}
+
+// Llama 3.1 rope scaling with a short original context (64) so that, for a
+// head_dim of 16 and base 10000, frequencies fall in all three bands.
+constexpr double kRopeFactor = 8.0, kLowFreqFactor = 1.0, kHighFreqFactor = 4.0, kOldContext = 64.0;
+
+// The per-frequency divisors llama.cpp's converter derives from that config.
+std::vector<float> llama3_factors(int64_t head_dim, double theta) {
+    std::vector<float> out;
+    for (int64_t i = 0; i < head_dim / 2; ++i) {
+        double wavelen = 2.0 * M_PI * std::pow(theta, 2.0 * double(i) / double(head_dim));
+        double low_wavelen = kOldContext / kLowFreqFactor, high_wavelen = kOldContext / kHighFreqFactor;
+        double f;
+        if (wavelen < high_wavelen)
+            f = 1.0;
+        else if (wavelen > low_wavelen)
+            f = kRopeFactor;
+        else {
+            double smooth = (kOldContext / wavelen - kLowFreqFactor) / (kHighFreqFactor - kLowFreqFactor);
+            f = 1.0 / ((1.0 - smooth) / kRopeFactor + smooth);
+        }
+        out.push_back(float(f));
+    }
+    return out;
+}
+
+double rope_base(Arch arch) { return arch == Arch::llama ? 10000.0 : 1000000.0; }
+
+// GGUF name -> Hugging Face name.
+std::string hf_name(Arch arch, const std::string& gguf) {
+    if (gguf == "token_embd.weight") return "model.embed_tokens.weight";
+    if (gguf == "output_norm.weight") return "model.norm.weight";
+    if (gguf == "output.weight") return "lm_head.weight";
+    const size_t dot1 = gguf.find('.'), dot2 = gguf.find('.', dot1 + 1);
+    const std::string layer = gguf.substr(dot1 + 1, dot2 - dot1 - 1);
+    const std::string rest = gguf.substr(dot2 + 1);
+    const bool gemma = arch == Arch::gemma3;
+    const std::map<std::string, std::string> names = {
+        {"attn_norm.weight", "input_layernorm.weight"},
+        {"attn_q.weight", "self_attn.q_proj.weight"},
+        {"attn_k.weight", "self_attn.k_proj.weight"},
+        {"attn_v.weight", "self_attn.v_proj.weight"},
+        {"attn_output.weight", "self_attn.o_proj.weight"},
+        {"attn_q.bias", "self_attn.q_proj.bias"},
+        {"attn_k.bias", "self_attn.k_proj.bias"},
+        {"attn_v.bias", "self_attn.v_proj.bias"},
+        {"attn_q_norm.weight", "self_attn.q_norm.weight"},
+        {"attn_k_norm.weight", "self_attn.k_norm.weight"},
+        {"ffn_norm.weight", gemma ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"},
+        {"post_attention_norm.weight", "post_attention_layernorm.weight"},
+        {"post_ffw_norm.weight", "post_feedforward_layernorm.weight"},
+        {"ffn_gate.weight", "mlp.gate_proj.weight"},
+        {"ffn_up.weight", "mlp.up_proj.weight"},
+        {"ffn_down.weight", "mlp.down_proj.weight"},
+    };
+    return "model.layers." + layer + "." + names.at(rest);
 }
 
 }  // namespace
@@ -102,7 +160,8 @@ HfWeights make_weights(const TinySpec& s) {
     matrix("token_embd.weight", s.n_vocab, s.n_embd, gemma ? 0.2f : 1.0f);
     vector("output_norm.weight", s.n_embd, norm_center, 0.2f);
     if (!s.tied) lin("output.weight", s.n_vocab, s.n_embd);
-    if (s.rope_freqs) vector("rope_freqs.weight", s.head_dim / 2, 4.5f, 3.5f);  // factors in [1, 8]
+    if (s.rope_freqs)
+        w["rope_freqs.weight"] = HfTensor{{s.head_dim / 2}, llama3_factors(s.head_dim, rope_base(s.arch))};
     for (int64_t il = 0; il < s.n_layer; ++il) {
         auto n = [&](const char* base, const char* suffix = "weight") {
             return "blk." + std::to_string(il) + "." + base + "." + suffix;
@@ -146,7 +205,7 @@ engine::Status write_gguf(const TinySpec& s, const HfWeights& weights, const std
     g.set_u32(a + ".attention.head_count", static_cast<uint32_t>(s.n_head));
     g.set_u32(a + ".attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
     g.set_f32(a + ".attention.layer_norm_rms_epsilon", s.arch == Arch::llama ? 1e-5f : 1e-6f);
-    g.set_f32(a + ".rope.freq_base", s.arch == Arch::llama ? 10000.0f : 1000000.0f);
+    g.set_f32(a + ".rope.freq_base", float(rope_base(s.arch)));
     if (gemma || s.arch == Arch::qwen3) {
         g.set_u32(a + ".attention.key_length", static_cast<uint32_t>(s.head_dim));
         g.set_u32(a + ".attention.value_length", static_cast<uint32_t>(s.head_dim));
@@ -178,6 +237,62 @@ engine::Status write_gguf(const TinySpec& s, const HfWeights& weights, const std
         }
     }
     return g.write(path);
+}
+
+engine::Status write_hf_folder(const TinySpec& s, const HfWeights& weights, DType type,
+                               const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return engine::make_error("[tiny] cannot create " + dir);
+    const bool gemma = s.arch == Arch::gemma3;
+    const char* model_type[] = {"llama", "qwen2", "qwen3", "gemma3_text"};
+    std::string cfg = "{\n";
+    auto kv = [&](const std::string& key, const std::string& value) {
+        cfg += "  \"" + key + "\": " + value + ",\n";
+    };
+    kv("model_type", std::string("\"") + model_type[int(s.arch)] + "\"");
+    kv("hidden_size", std::to_string(s.n_embd));
+    kv("intermediate_size", std::to_string(s.n_ff));
+    kv("num_hidden_layers", std::to_string(s.n_layer));
+    kv("num_attention_heads", std::to_string(s.n_head));
+    kv("num_key_value_heads", std::to_string(s.n_head_kv));
+    kv("head_dim", std::to_string(s.head_dim));
+    kv("vocab_size", std::to_string(s.n_vocab));
+    kv("max_position_embeddings", "256");
+    kv("rms_norm_eps", s.arch == Arch::llama ? "1e-05" : "1e-06");
+    kv("rope_theta", s.arch == Arch::llama ? "10000.0" : "1000000.0");
+    kv("tie_word_embeddings", s.tied ? "true" : "false");
+    if (s.rope_freqs)
+        kv("rope_scaling",
+           "{\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, "
+           "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 64}");
+    if (gemma) {
+        kv("query_pre_attn_scalar", std::to_string(s.head_dim));
+        kv("rope_local_base_freq", "10000.0");
+        kv("sliding_window", std::to_string(s.sliding_window));
+        kv("hidden_activation", "\"gelu_pytorch_tanh\"");
+        std::string types = "[";
+        for (int64_t il = 0; il < s.n_layer; ++il)
+            types +=
+                std::string(il ? ", " : "") + ((il + 1) % 6 ? "\"sliding_attention\"" : "\"full_attention\"");
+        kv("layer_types", types + "]");
+    }
+    cfg += "  \"torch_dtype\": \"float32\"\n}\n";
+    {
+        std::ofstream f(dir + "/config.json");
+        f << cfg;
+        if (!f) return engine::make_error("[tiny] cannot write config.json");
+    }
+    engine::SafetensorsWriter st;
+    for (const auto& [name, t] : weights) {
+        if (name == "rope_freqs.weight") continue;  // HF derives these from rope_scaling
+        std::vector<uint8_t> bytes(engine::dtype_row_bytes(type, int64_t(t.data.size())));
+        auto q = engine::quantize_row(type, t.data.data(), bytes.data(), int64_t(t.data.size()));
+        if (!q.ok()) return q;
+        auto added = st.add_tensor(hf_name(s.arch, name), type, t.shape, std::move(bytes));
+        if (!added.ok()) return added;
+    }
+    return st.write(dir + "/model.safetensors");
 }
 
 std::string temp_path(const std::string& stem) {

@@ -26,7 +26,7 @@ struct TinySpec {
     int64_t n_vocab = 96;
     int64_t sliding_window = 0;  // gemma3
     bool tied = true;
-    bool rope_freqs = false;  // write a Llama 3.1-style rope_freqs.weight
+    bool rope_freqs = false;  // Llama 3.1-style scaling: rope_freqs.weight / rope_scaling "llama3"
     uint32_t seed = 1;
 };
 
@@ -49,6 +49,11 @@ HfWeights make_weights(const TinySpec& spec);
 
 // Writes spec + weights as a GGUF file at path.
 engine::Status write_gguf(const TinySpec& spec, const HfWeights& weights, const std::string& path);
+
+// Writes the same model as a Hugging Face folder (config.json +
+// model.safetensors in `type`, which must be F32, F16 or BF16) at dir.
+engine::Status write_hf_folder(const TinySpec& spec, const HfWeights& weights, engine::DType type,
+                               const std::string& dir);
 
 // A fresh path in the temp directory (removed by the caller).
 std::string temp_path(const std::string& stem);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/gguf.h"
+#include "engine/hf_folder.h"
 #include "engine/result.h"
 #include "engine/tensor_view.h"
 #include "engine/thread_pool.h"
@@ -103,7 +104,7 @@ enum class LogitsMode { last, all };
 
 class Model {
 public:
-    // Loads a GGUF file (a directory is reserved for Hugging Face folders).
+    // Loads a GGUF file, or a Hugging Face folder (config.json + safetensors).
     static Result<std::unique_ptr<Model>> load(const std::string& path);
 
     const ModelConfig& config() const { return config_; }
@@ -111,6 +112,8 @@ public:
     const ModelSummary& summary() const { return summary_; }
     // The source GGUF (tokenizer, chat template, metadata); null for other formats.
     const GgufFile* gguf() const { return gguf_ ? &*gguf_ : nullptr; }
+    // The source Hugging Face folder (tokenizer.json, chat templates); null for GGUF.
+    const HfFolder* hf_folder() const { return hf_.get(); }
 
     // Runs tokens at positions pos0, pos0+1, ... against the cache, which first
     // drops anything stored at pos0 or later, then holds the new keys/values.
@@ -125,6 +128,7 @@ private:
     ModelWeights weights_;
     ModelSummary summary_;
     std::optional<GgufFile> gguf_;
+    std::unique_ptr<HfFolder> hf_;                   // keeps the safetensors maps alive
     std::vector<std::unique_ptr<uint8_t[]>> owned_;  // converted tensors; addresses stay stable
 };
 

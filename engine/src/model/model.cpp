@@ -41,9 +41,7 @@ Status check_linear(const TensorView& w, int64_t in, int64_t out, const std::str
 
 Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        return make_error("[model] '" + path +
-                          "' is a directory; Hugging Face folders are not supported yet");
+    if (std::filesystem::is_directory(path, ec)) return load_hf_model(path);
     return load_gguf_model(path);
 }
 
