@@ -25,7 +25,7 @@ void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 TEST(SamplerAlloc, NoHeapAllocationAfterFirstCall) {
     std::mt19937 gen(1);
-    std::vector<float> logits(50000);
+    std::vector<float> logits(20000);  // above kHistogramMin: covers the top-p binning
     for (auto& v : logits) v = static_cast<float>(gen() % 10000) / 1000.0f;
 
     struct Case {
@@ -53,7 +53,7 @@ TEST(SamplerAlloc, NoHeapAllocationAfterFirstCall) {
         engine::SampledToken info;
         s->accept(s->sample(logits, &info));  // first call sizes the scratch
         const long before = g_allocations.load();
-        for (int i = 0; i < 100; ++i) s->accept(s->sample(logits, &info));
+        for (int i = 0; i < 30; ++i) s->accept(s->sample(logits, &info));
         EXPECT_EQ(g_allocations.load() - before, 0) << "temperature " << c.temperature << " top_k " << c.top_k
                                                     << " top_p " << c.top_p << " min_p " << c.min_p;
     }

@@ -112,6 +112,9 @@ public:
     void set_logit_mask(LogitMask mask) { params_.logit_mask = std::move(mask); }
 
     const SamplingParams& params() const { return params_; }
+
+    // Above this many candidates, top-p bins the mass by log-weight before sorting.
+    static constexpr size_t kHistogramMin = 4096;
     std::string_view last_error() const { return last_error_; }
 
 private:
@@ -126,6 +129,7 @@ private:
     int32_t fail(std::string message, SampledToken* info);
     void apply_penalties(std::span<float> logits);
     int32_t draw(size_t n_candidates);
+    size_t drop_outside_nucleus(size_t n_candidates, double max_logit, double inv_t, double target);
 
     SamplingParams params_;
     std::vector<std::pair<int32_t, float>> bias_;  // params_.logit_bias flattened

@@ -158,6 +158,44 @@ int32_t Sampler::sample(std::span<const float> logits, SampledToken* info) {
     return token;
 }
 
+namespace {
+
+// Top-p pre-filter: candidates are binned by log-weight (bin width 1/25.6 in
+// units of logit / T, so one bin spans a weight ratio of about 1.04), and the
+// cumulative mass of the bins from the top finds the bin where the nucleus ends.
+// Everything in later bins can be dropped without sorting; only the nucleus and
+// that boundary bin are left for the exact canonical-order pass. The last bin
+// holds weights below e^-40 (< 4e-18 each, < 1e-12 in total for any vocabulary
+// that fits int32 * 1e5), which a float top_p < 1 can never reach into.
+constexpr size_t kHistogramBins = 1024;
+constexpr double kBinsPerUnit = 25.6;
+
+size_t weight_bin(float logit, double max_logit, double inv_t) {
+    const double d = (max_logit - static_cast<double>(logit)) * inv_t;  // >= 0
+    return d < (kHistogramBins - 1) / kBinsPerUnit ? static_cast<size_t>(d * kBinsPerUnit)
+                                                   : kHistogramBins - 1;
+}
+
+}  // namespace
+
+size_t Sampler::drop_outside_nucleus(size_t c, double max_logit, double inv_t, double target) {
+    std::array<double, kHistogramBins> mass{};
+    for (size_t i = 0; i < c; ++i) mass[weight_bin(cand_[i].logit, max_logit, inv_t)] += cand_[i].weight;
+    size_t last_bin = kHistogramBins - 1;
+    double cum = 0.0;
+    for (size_t b = 0; b < kHistogramBins; ++b) {
+        cum += mass[b];
+        if (cum >= target) {
+            last_bin = b;
+            break;
+        }
+    }
+    size_t kept = 0;  // stable compaction: the rest stays in id order
+    for (size_t i = 0; i < c; ++i)
+        if (weight_bin(cand_[i].logit, max_logit, inv_t) <= last_bin) cand_[kept++] = cand_[i];
+    return kept;
+}
+
 // Steps 4-8 on cand_[0, c), which is in id order and non-empty.
 int32_t Sampler::draw(size_t c) {
     // Canonical order: higher logit first, lower id first on ties. A strict total
@@ -190,6 +228,7 @@ int32_t Sampler::draw(size_t c) {
         double total = 0.0;
         for (size_t i = 0; i < c; ++i) total += cand_[i].weight;
         const double target = static_cast<double>(params_.top_p) * total;
+        if (sorted == 0 && c > kHistogramMin) c = drop_outside_nucleus(c, max_logit, inv_t, target);
         double cum = 0.0;
         size_t keep = c;
         for (size_t i = 0; i < c; ++i) {
