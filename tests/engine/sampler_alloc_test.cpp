@@ -1,5 +1,6 @@
 // The sampler must not touch the heap per call once its scratch buffers exist:
-// this file replaces the global operator new to count allocations.
+// this file replaces the global operator new (all unaligned forms, so that
+// sanitizers see matching pairs) to count allocations.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,8 +21,20 @@ void* operator new(std::size_t size) {
     if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
     throw std::bad_alloc();
 }
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
+    return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+    return ::operator new(size, tag);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 TEST(SamplerAlloc, NoHeapAllocationAfterFirstCall) {
     std::mt19937 gen(1);
