@@ -56,6 +56,8 @@ public:
     // Renders with `context` (a dict of variables; undefined/none means no variables).
     // The template cannot modify `context`: it works on a deep copy.
     Result<std::string> render(const Value& context) const;
+    // Same, with a clock for strftime_now() that overrides Options::now for this call.
+    Result<std::string> render(const Value& context, const std::function<std::time_t()>& now) const;
 
     const Options& options() const { return options_; }
 

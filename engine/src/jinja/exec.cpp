@@ -147,7 +147,7 @@ Value Evaluator::make_macro(const Stmt& s, Scope& scope) {
                 local.assign(name, Value::undefined(std::string("'") + name + "' is undefined"));
             }
         }
-        local.assign("varargs", Value::list(std::move(varargs)));
+        local.assign("varargs", Value::tuple(std::move(varargs)));
         local.assign("kwargs", std::move(kwargs));
         std::string text;
         ++call_depth_;
@@ -314,10 +314,14 @@ Result<Template> Template::parse(std::string_view source, const Options& options
     return t;
 }
 
-Result<std::string> Template::render(const Value& context) const {
+Result<std::string> Template::render(const Value& context) const { return render(context, nullptr); }
+
+Result<std::string> Template::render(const Value& context, const std::function<std::time_t()>& now) const {
     if (!impl_) return make_error("[jinja] render called on an empty Template");
     std::string out;
-    Evaluator ev(options_, out);
+    Options run_options = options_;
+    if (now) run_options.now = now;
+    Evaluator ev(run_options, out);
     // The immutable sandbox cannot change the caller's containers; otherwise work on a copy.
     const Value ctx = options_.immutable ? context : context.deep_copy();
     ENGINE_TRY(ev.run(*impl_->program, ctx));

@@ -1,5 +1,7 @@
 list(APPEND ENGINE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/builtin_templates.cpp
   ${CMAKE_CURRENT_LIST_DIR}/builtins.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/chat_template.cpp
   ${CMAKE_CURRENT_LIST_DIR}/eval.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exec.cpp
   ${CMAKE_CURRENT_LIST_DIR}/filters.cpp
