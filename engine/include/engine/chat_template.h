@@ -45,9 +45,9 @@ struct ChatRenderOptions {
     bool add_generation_prompt = false;
     std::optional<std::string> bos_token;  // undefined in the template when nullopt
     std::optional<std::string> eos_token;
-    jinja::Value tools;      // list of JSON schemas; undefined/none renders as tools=None
-    jinja::Value documents;  // RAG documents; undefined/none renders as None
-    jinja::Value extra;      // dict of extra variables, e.g. {"enable_thinking": false}
+    jinja::Value tools;                // list of JSON schemas; undefined/none renders as tools=None
+    jinja::Value documents;            // RAG documents; undefined/none renders as None
+    jinja::Value extra;                // dict of extra variables, e.g. {"enable_thinking": false}
     std::function<std::time_t()> now;  // clock for strftime_now (null: system clock)
 };
 
@@ -59,7 +59,8 @@ public:
 
     // `messages` is a list of dicts (role, content, ...), e.g. from parse_json().
     Result<std::string> render(const jinja::Value& messages, const ChatRenderOptions& options = {}) const;
-    Result<std::string> render(const std::vector<ChatMessage>& messages, const ChatRenderOptions& options = {}) const;
+    Result<std::string> render(const std::vector<ChatMessage>& messages,
+                               const ChatRenderOptions& options = {}) const;
     // messages_json: a JSON array of message objects; tools_json: a JSON array or empty.
     Result<std::string> render_json(std::string_view messages_json, std::string_view tools_json = {},
                                     const ChatRenderOptions& options = {}) const;

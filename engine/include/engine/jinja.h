@@ -29,10 +29,10 @@ namespace engine::jinja {
 
 struct Limits {
     std::size_t max_loop_iterations = 1'000'000;  // total over one render
-    int max_call_depth = 64;                       // nested macro / caller calls
-    int max_nesting = 256;                         // parser: nested blocks and expressions
-    std::size_t max_output_bytes = 16u << 20;      // rendered text, and any string built
-    std::int64_t max_range = 100'000;              // range() length (Jinja's sandbox uses the same figure)
+    int max_call_depth = 64;                      // nested macro / caller calls
+    int max_nesting = 256;                        // parser: nested blocks and expressions
+    std::size_t max_output_bytes = 16u << 20;     // rendered text, and any string built
+    std::int64_t max_range = 100'000;             // range() length (Jinja's sandbox uses the same figure)
 };
 
 struct Options {
@@ -68,6 +68,7 @@ private:
 };
 
 // One-shot helper: parse + render.
-Result<std::string> render_template(std::string_view source, const Value& context, const Options& options = {});
+Result<std::string> render_template(std::string_view source, const Value& context,
+                                    const Options& options = {});
 
 }  // namespace engine::jinja

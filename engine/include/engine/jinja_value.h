@@ -126,8 +126,8 @@ private:
     struct Undefined {
         std::string hint;  // the name that was looked up, for error messages
     };
-    std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string, std::shared_ptr<ListData>,
-                 std::shared_ptr<DictData>, std::shared_ptr<FunctionData>>
+    std::variant<Undefined, std::nullptr_t, bool, std::int64_t, double, std::string,
+                 std::shared_ptr<ListData>, std::shared_ptr<DictData>, std::shared_ptr<FunctionData>>
         data_;
 };
 

@@ -62,8 +62,8 @@ struct Stmt {
         filter_block,  // {% filter filters %}body{% endfilter %}
         break_,
         continue_,
-        with,          // {% with assigns %}body{% endwith %}
-        generation,    // {% generation %}body{% endgeneration %}: transformers' assistant-mask marker
+        with,        // {% with assigns %}body{% endwith %}
+        generation,  // {% generation %}body{% endgeneration %}: transformers' assistant-mask marker
     };
     Kind kind;
     int line = 0;
@@ -74,8 +74,8 @@ struct Stmt {
     Body body;
     Body else_body;
     std::vector<std::string> targets;
-    std::string attr;  // set ns.attr = ...
-    std::string name;  // macro name
+    std::string attr;                                     // set ns.attr = ...
+    std::string name;                                     // macro name
     std::vector<std::pair<std::string, ExprPtr>> params;  // macro/caller params and with-assignments
     std::vector<ExprPtr> filters;                         // filter_block / set_block filter chain
 };

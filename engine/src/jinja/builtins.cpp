@@ -14,7 +14,8 @@ void install_globals(Evaluator& ev, Scope& scope) {
                          return make_error("range expected 1 to 3 integer arguments");
                      for (const auto& v : a.positional)
                          if (!v.is_int() && !v.is_bool())
-                             return make_error(std::string("'") + v.type_name() + "' object cannot be interpreted as an integer");
+                             return make_error(std::string("'") + v.type_name() +
+                                               "' object cannot be interpreted as an integer");
                      std::int64_t start = 0, stop = 0, step = 1;
                      if (a.positional.size() == 1) {
                          stop = a.positional[0].as_int();
@@ -28,8 +29,8 @@ void install_globals(Evaluator& ev, Scope& scope) {
                      if (step > 0 && stop > start) count = (stop - start + step - 1) / step;
                      if (step < 0 && stop < start) count = (start - stop - step - 1) / -step;
                      if (count > max_range)
-                         return make_error("range too big: " + std::to_string(count) + " items exceed the limit of " +
-                                           std::to_string(max_range));
+                         return make_error("range too big: " + std::to_string(count) +
+                                           " items exceed the limit of " + std::to_string(max_range));
                      std::vector<Value> items;
                      items.reserve(static_cast<std::size_t>(count));
                      for (std::int64_t i = 0; i < count; ++i) items.emplace_back(start + i * step);
@@ -66,7 +67,8 @@ void install_globals(Evaluator& ev, Scope& scope) {
     scope.assign("dict", Value::function("dict", [build_mapping](const CallArgs& a) {
                      return build_mapping(a, Value::dict(), false);
                  }));
-    scope.assign("raise_exception", Value::function("raise_exception", [](const CallArgs& a) -> Result<Value> {
+    scope.assign("raise_exception",
+                 Value::function("raise_exception", [](const CallArgs& a) -> Result<Value> {
                      const std::string msg = a.positional.empty() ? std::string() : a.positional[0].str();
                      return make_error(std::string(kRaisePrefix) + msg);
                  }));
@@ -78,7 +80,8 @@ void install_globals(Evaluator& ev, Scope& scope) {
                      std::tm tm{};
                      localtime_r(&t, &tm);
                      char buf[512];
-                     const std::size_t n = std::strftime(buf, sizeof(buf), a.positional[0].as_string().c_str(), &tm);
+                     const std::size_t n =
+                         std::strftime(buf, sizeof(buf), a.positional[0].as_string().c_str(), &tm);
                      return Value(std::string(buf, n));
                  }));
 }

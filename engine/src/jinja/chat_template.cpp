@@ -40,7 +40,8 @@ Result<ChatTemplate> ChatTemplate::parse(std::string_view source, const jinja::L
     return ct;
 }
 
-Result<std::string> ChatTemplate::render(const jinja::Value& messages, const ChatRenderOptions& options) const {
+Result<std::string> ChatTemplate::render(const jinja::Value& messages,
+                                         const ChatRenderOptions& options) const {
     if (!messages.is_list())
         return make_error("[chat_template] messages must be a list, got " + messages.type_name());
     std::vector<jinja::Value> chat;
@@ -125,7 +126,8 @@ jinja::Value chat_message_value(const ChatMessage& message) {
     }
     if (!message.tool_call_id.empty()) m.set("tool_call_id", jinja::Value(message.tool_call_id));
     if (!message.name.empty()) m.set("name", jinja::Value(message.name));
-    if (!message.reasoning_content.empty()) m.set("reasoning_content", jinja::Value(message.reasoning_content));
+    if (!message.reasoning_content.empty())
+        m.set("reasoning_content", jinja::Value(message.reasoning_content));
     return m;
 }
 

@@ -45,14 +45,17 @@ Error Evaluator::located(const Error& err, int line) const {
 
 Status Evaluator::check_size(std::size_t bytes) const {
     if (bytes > opt_.limits.max_output_bytes)
-        return make_error("output exceeds the limit of " + std::to_string(opt_.limits.max_output_bytes) + " bytes");
+        return make_error("output exceeds the limit of " + std::to_string(opt_.limits.max_output_bytes) +
+                          " bytes");
     return {};
 }
 
 Result<std::vector<Value>> Evaluator::iterate(const Value& v) {
     switch (v.kind()) {
-        case ValueKind::undefined: return std::vector<Value>{};
-        case ValueKind::list: return v.items();
+        case ValueKind::undefined:
+            return std::vector<Value>{};
+        case ValueKind::list:
+            return v.items();
         case ValueKind::dict: {
             if (v.is_namespace()) break;
             std::vector<Value> keys;
@@ -73,7 +76,8 @@ Result<std::vector<Value>> Evaluator::iterate(const Value& v) {
             }
             return chars;
         }
-        default: break;
+        default:
+            break;
     }
     return make_error(std::string("'") + v.type_name() + "' object is not iterable");
 }
@@ -135,9 +139,11 @@ Result<Value> Evaluator::get_path(const Value& obj, const std::string& path) {
     std::size_t start = 0;
     while (true) {
         const std::size_t dot = path.find('.', start);
-        const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        const std::string part =
+            path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
         Value key(part);
-        if (!part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        if (!part.empty() &&
+            std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }))
             key = Value(static_cast<std::int64_t>(std::stoll(part)));
         auto next = get_item(cur, key);
         if (!next) return next;
@@ -219,14 +225,16 @@ Result<Value> Evaluator::eval_slice(const Expr& e, Scope& scope) {
         auto v = eval(*e.args[static_cast<std::size_t>(i) + 1], scope);
         if (!v) return v;
         if (!v->is_none() && !v->is_int() && !v->is_bool())
-            return located(make_error("slice indices must be integers or None, not " + v->type_name()), e.line);
+            return located(make_error("slice indices must be integers or None, not " + v->type_name()),
+                           e.line);
         parts[i] = std::move(*v);
     }
     const std::int64_t step = parts[2].is_none() ? 1 : parts[2].as_int();
     if (step == 0) return located(make_error("slice step cannot be zero"), e.line);
     if (obj->is_undefined()) return located(undefined_error(*obj), e.line);
     if (!obj->is_list() && !obj->is_string())
-        return located(make_error(std::string("'") + obj->type_name() + "' object is not subscriptable"), e.line);
+        return located(make_error(std::string("'") + obj->type_name() + "' object is not subscriptable"),
+                       e.line);
     const bool is_str = obj->is_string();
     std::vector<char32_t> cps;
     if (is_str) cps = utf8_decode(obj->as_string());
@@ -247,7 +255,8 @@ Result<Value> Evaluator::eval_slice(const Expr& e, Scope& scope) {
 
 Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
     switch (e.kind) {
-        case Expr::Kind::literal: return e.value;
+        case Expr::Kind::literal:
+            return e.value;
         case Expr::Kind::name: {
             if (const Value* v = scope.lookup(e.name)) return *v;
             return Value::undefined(std::string("'") + e.name + "' is undefined");
@@ -260,7 +269,8 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
                 if (!v) return v;
                 items.push_back(std::move(*v));
             }
-            return e.kind == Expr::Kind::tuple ? Value::tuple(std::move(items)) : Value::list(std::move(items));
+            return e.kind == Expr::Kind::tuple ? Value::tuple(std::move(items))
+                                               : Value::list(std::move(items));
         }
         case Expr::Kind::dict: {
             Value d = Value::dict();
@@ -269,7 +279,8 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
                 if (!k) return k;
                 auto v = eval(*e.args[i + 1], scope);
                 if (!v) return v;
-                if (k->is_list() && !k->is_tuple()) return located(make_error("unhashable type: 'list'"), e.line);
+                if (k->is_list() && !k->is_tuple())
+                    return located(make_error("unhashable type: 'list'"), e.line);
                 if (k->is_dict()) return located(make_error("unhashable type: 'dict'"), e.line);
                 d.set(std::move(*k), std::move(*v));
             }
@@ -291,8 +302,10 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
             if (!r) return located(r.error(), e.line);
             return r;
         }
-        case Expr::Kind::slice: return eval_slice(e, scope);
-        case Expr::Kind::call: return eval_call(e, scope);
+        case Expr::Kind::slice:
+            return eval_slice(e, scope);
+        case Expr::Kind::call:
+            return eval_call(e, scope);
         case Expr::Kind::filter: {
             auto subject = eval(*e.args[0], scope);
             if (!subject) return subject;
@@ -317,9 +330,10 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
             if (!v) return v;
             if (v->is_undefined()) return located(undefined_error(*v), e.line);
             if (!v->is_number())
-                return located(make_error(std::string("bad operand type for unary ") +
-                                          (e.kind == Expr::Kind::neg ? "-" : "+") + ": '" + v->type_name() + "'"),
-                               e.line);
+                return located(
+                    make_error(std::string("bad operand type for unary ") +
+                               (e.kind == Expr::Kind::neg ? "-" : "+") + ": '" + v->type_name() + "'"),
+                    e.line);
             if (e.kind == Expr::Kind::pos) return v->is_bool() ? Value(v->as_int()) : *v;
             if (v->is_float()) return Value(-v->as_double());
             return Value(-v->as_int());
@@ -346,13 +360,15 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
             if (!r) return located(r.error(), e.line);
             return r;
         }
-        case Expr::Kind::compare: return eval_compare(e, scope);
+        case Expr::Kind::compare:
+            return eval_compare(e, scope);
         case Expr::Kind::cond: {
             auto c = eval(*e.args[1], scope);
             if (!c) return c;
             if (c->truthy()) return eval(*e.args[0], scope);
             if (e.args[2]) return eval(*e.args[2], scope);
-            return Value::undefined("the inline if-expression evaluated to false and no else section was defined");
+            return Value::undefined(
+                "the inline if-expression evaluated to false and no else section was defined");
         }
     }
     return make_error("[jinja] unknown expression kind");

@@ -28,7 +28,8 @@ Status unpack(const std::vector<std::string>& targets, const Value& v, Scope& sc
 
 Status Evaluator::emit(std::string& out, const std::string& text) const {
     if (out.size() + text.size() > opt_.limits.max_output_bytes)
-        return make_error("output exceeds the limit of " + std::to_string(opt_.limits.max_output_bytes) + " bytes");
+        return make_error("output exceeds the limit of " + std::to_string(opt_.limits.max_output_bytes) +
+                          " bytes");
     out += text;
     return {};
 }
@@ -68,8 +69,8 @@ Result<Flow> Evaluator::exec_for(const Stmt& s, Scope& scope, std::string& out) 
     const auto n = static_cast<std::int64_t>(items.size());
     for (std::int64_t i = 0; i < n; ++i) {
         if (++iterations_ > opt_.limits.max_loop_iterations)
-            return located(make_error("loop iteration limit of " + std::to_string(opt_.limits.max_loop_iterations) +
-                                      " exceeded"),
+            return located(make_error("loop iteration limit of " +
+                                      std::to_string(opt_.limits.max_loop_iterations) + " exceeded"),
                            s.line);
         const auto idx = static_cast<std::size_t>(i);
         Value loop = Value::namespace_object();
@@ -117,7 +118,8 @@ Value Evaluator::make_macro(const Stmt& s, Scope& scope) {
     const Stmt* def = &s;
     return Value::function(s.name, [this, def](const CallArgs& args) -> Result<Value> {
         if (call_depth_ >= opt_.limits.max_call_depth)
-            return make_error("call depth limit of " + std::to_string(opt_.limits.max_call_depth) + " exceeded");
+            return make_error("call depth limit of " + std::to_string(opt_.limits.max_call_depth) +
+                              " exceeded");
         Scope local{{}, root_};
         std::vector<Value> varargs;
         for (std::size_t i = 0; i < args.positional.size(); ++i) {
@@ -218,7 +220,9 @@ Result<Flow> Evaluator::exec(const Stmt& s, Scope& scope, std::string& out) {
             if (!st) return located(st.error(), s.line);
             return Flow::normal;
         }
-        case Stmt::Kind::macro: scope.assign(s.name, make_macro(s, scope)); return Flow::normal;
+        case Stmt::Kind::macro:
+            scope.assign(s.name, make_macro(s, scope));
+            return Flow::normal;
         case Stmt::Kind::call_block: {
             const Expr& call_expr = *s.expr;
             auto fn = eval(*call_expr.args[0], scope);
@@ -228,10 +232,11 @@ Result<Flow> Evaluator::exec(const Stmt& s, Scope& scope, std::string& out) {
             Scope* caller_parent = &scope;
             const Stmt* def = &s;
             args->named.emplace_back(
-                "caller", Value::function("caller", [this, caller_parent, def](const CallArgs& a) -> Result<Value> {
+                "caller",
+                Value::function("caller", [this, caller_parent, def](const CallArgs& a) -> Result<Value> {
                     if (call_depth_ >= opt_.limits.max_call_depth)
-                        return make_error("call depth limit of " + std::to_string(opt_.limits.max_call_depth) +
-                                          " exceeded");
+                        return make_error("call depth limit of " +
+                                          std::to_string(opt_.limits.max_call_depth) + " exceeded");
                     Scope local{{}, caller_parent};
                     for (std::size_t i = 0; i < def->params.size(); ++i) {
                         if (i < a.positional.size()) {
@@ -256,8 +261,10 @@ Result<Flow> Evaluator::exec(const Stmt& s, Scope& scope, std::string& out) {
             if (!st) return located(st.error(), s.line);
             return Flow::normal;
         }
-        case Stmt::Kind::break_: return Flow::break_loop;
-        case Stmt::Kind::continue_: return Flow::continue_loop;
+        case Stmt::Kind::break_:
+            return Flow::break_loop;
+        case Stmt::Kind::continue_:
+            return Flow::continue_loop;
         case Stmt::Kind::with: {
             Scope inner{{}, &scope};
             for (const auto& [name, ex] : s.params) {
@@ -269,7 +276,8 @@ Result<Flow> Evaluator::exec(const Stmt& s, Scope& scope, std::string& out) {
             if (!flow) return flow;
             return *flow;
         }
-        case Stmt::Kind::generation: return exec_body(s.body, scope, out);
+        case Stmt::Kind::generation:
+            return exec_body(s.body, scope, out);
     }
     return Flow::normal;
 }

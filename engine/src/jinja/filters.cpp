@@ -31,12 +31,23 @@ std::string html_escape(const std::string& s) {
     std::string out;
     for (char c : s) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&#34;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out.push_back(c);
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&#34;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
         }
     }
     return out;
@@ -86,7 +97,8 @@ Result<Value> round_value(const Value& v, std::int64_t precision, const std::str
         if (precision >= 0) {
             // printf rounds the exact binary value half-to-even, as Python's round() does.
             char buf[512];
-            std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(std::min<std::int64_t>(precision, 300)), x);
+            std::snprintf(buf, sizeof(buf), "%.*f", static_cast<int>(std::min<std::int64_t>(precision, 300)),
+                          x);
             return Value(std::strtod(buf, nullptr));
         }
         const double scale = std::pow(10.0, static_cast<double>(-precision));
@@ -124,7 +136,21 @@ bool parse_py_float(const std::string& text, double& out) {
 
 }  // namespace
 
+bool is_known_filter(std::string_view name) {
+    static const char* const filters[] = {
+        "abs",      "attr",       "batch",  "capitalize", "center",  "count",   "d",      "default",
+        "dictsort", "e",          "escape", "first",      "float",   "format",  "indent", "int",
+        "items",    "join",       "last",   "length",     "list",    "lower",   "map",    "max",
+        "min",      "pprint",     "reject", "rejectattr", "replace", "reverse", "round",  "safe",
+        "select",   "selectattr", "slice",  "sort",       "string",  "sum",     "title",  "tojson",
+        "trim",     "unique",     "upper",  "wordcount"};
+    for (const char* f : filters)
+        if (name == f) return true;
+    return false;
+}
+
 Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, const CallArgs& a) {
+    if (!is_known_filter(name)) return make_error("no filter named '" + name + "'");
     // Sort key for the case-insensitive filters (sort, unique, min, max, dictsort).
     auto fold = [](const Value& x, bool case_sensitive) {
         if (!case_sensitive && x.is_string()) return Value(py_lower(x.as_string()));
@@ -167,15 +193,16 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
                                               : std::string(static_cast<std::size_t>(std::max<std::int64_t>(
                                                                 0, w && w->is_number() ? w->as_int() : 4)),
                                                             ' ');
-        return Value(indent_text(v.str(), pad, bool_arg(a, 1, "first", false), bool_arg(a, 2, "blank", false)));
+        return Value(
+            indent_text(v.str(), pad, bool_arg(a, 1, "first", false), bool_arg(a, 2, "blank", false)));
     }
     if (name == "replace") {
         const Value* old = arg(a, 0, "old");
         const Value* repl = arg(a, 1, "new");
         if (!old || !repl) return make_error("replace filter needs old and new strings");
         const Value* count = arg(a, 2, "count");
-        return Value(py_replace(v.str(), old->str(), repl->str(),
-                                count && count->is_number() ? count->as_int() : -1));
+        return Value(
+            py_replace(v.str(), old->str(), repl->str(), count && count->is_number() ? count->as_int() : -1));
     }
     if (name == "format") {
         Value args = Value::tuple(a.positional);
@@ -210,10 +237,12 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
         }
         if (v.is_string()) {
             std::int64_t out;
-            if (parse_py_int(v.as_string(), base && base->is_int() ? static_cast<int>(base->as_int()) : 10, out))
+            if (parse_py_int(v.as_string(), base && base->is_int() ? static_cast<int>(base->as_int()) : 10,
+                             out))
                 return Value(out);
             double d;
-            if (parse_py_float(v.as_string(), d) && std::isfinite(d)) return Value(static_cast<std::int64_t>(d));
+            if (parse_py_float(v.as_string(), d) && std::isfinite(d))
+                return Value(static_cast<std::int64_t>(d));
         }
         return fallback;
     }
@@ -271,7 +300,8 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
         const bool cs = bool_arg(a, 0, "case_sensitive", false);
         const Value* by = arg(a, 1, "by");
         const bool by_value = by && by->str() == "value";
-        if (by && !by_value && by->str() != "key") return make_error("You can only sort by either \"key\" or \"value\"");
+        if (by && !by_value && by->str() != "key")
+            return make_error("You can only sort by either \"key\" or \"value\"");
         const bool rev = bool_arg(a, 2, "reverse", false);
         std::vector<Value> pairs;
         for (const auto& [k, x] : v.dict_data().items) pairs.push_back(Value::tuple({k, x}));
@@ -325,7 +355,8 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
     if (name == "sort" || name == "unique" || name == "min" || name == "max") {
         const bool is_sort = name == "sort";
         const bool rev = is_sort && bool_arg(a, 0, "reverse", false);
-        const bool cs = is_sort ? bool_arg(a, 1, "case_sensitive", false) : bool_arg(a, 0, "case_sensitive", false);
+        const bool cs =
+            is_sort ? bool_arg(a, 1, "case_sensitive", false) : bool_arg(a, 0, "case_sensitive", false);
         const Value* attribute = is_sort ? arg(a, 2, "attribute") : arg(a, 1, "attribute");
         std::vector<std::pair<Value, Value>> keyed;  // (key, item)
         for (auto& item : items) {
@@ -420,7 +451,8 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
         std::string test;
         if (next < a.positional.size()) test = a.positional[next++].str();
         CallArgs test_args;
-        test_args.positional.assign(a.positional.begin() + static_cast<std::ptrdiff_t>(next), a.positional.end());
+        test_args.positional.assign(a.positional.begin() + static_cast<std::ptrdiff_t>(next),
+                                    a.positional.end());
         test_args.named = a.named;
         std::vector<Value> out;
         for (auto& item : items) {
@@ -444,7 +476,8 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
     }
     if (name == "batch") {
         const Value* n = arg(a, 0, "linecount");
-        if (!n || !n->is_number() || n->as_int() <= 0) return make_error("batch: linecount must be a positive integer");
+        if (!n || !n->is_number() || n->as_int() <= 0)
+            return make_error("batch: linecount must be a positive integer");
         const Value* fill = arg(a, 1, "fill_with");
         const auto size = static_cast<std::size_t>(n->as_int());
         std::vector<Value> out;
@@ -465,7 +498,8 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
     }
     if (name == "slice") {
         const Value* n = arg(a, 0, "slices");
-        if (!n || !n->is_number() || n->as_int() <= 0) return make_error("slice: slices must be a positive integer");
+        if (!n || !n->is_number() || n->as_int() <= 0)
+            return make_error("slice: slices must be a positive integer");
         const Value* fill = arg(a, 1, "fill_with");
         const auto slices = static_cast<std::size_t>(n->as_int());
         const std::size_t per = items.size() / slices, extra = items.size() % slices;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -81,6 +82,9 @@ Result<bool> less_than(const Value& a, const Value& b);
 Result<bool> contains(const Value& container, const Value& item);
 // Bound methods of str/list/dict (methods.cpp): undefined when there is no such method.
 Value find_method(Evaluator& ev, const Value& obj, const std::string& name);
+// Names of the built-in filters and tests (checked when a template is parsed, as Jinja does).
+bool is_known_filter(std::string_view name);
+bool is_known_test(std::string_view name);
 // Built-in globals: range, dict, namespace, raise_exception, strftime_now (builtins.cpp).
 void install_globals(Evaluator& ev, Scope& scope);
 

@@ -21,14 +21,29 @@ void append_json_string(std::string& out, const std::string& s, bool ensure_asci
     };
     for (char32_t c : utf8_decode(s)) {
         switch (c) {
-            case '"': out += "\\\""; continue;
-            case '\\': out += "\\\\"; continue;
-            case '\n': out += "\\n"; continue;
-            case '\r': out += "\\r"; continue;
-            case '\t': out += "\\t"; continue;
-            case '\b': out += "\\b"; continue;
-            case '\f': out += "\\f"; continue;
-            default: break;
+            case '"':
+                out += "\\\"";
+                continue;
+            case '\\':
+                out += "\\\\";
+                continue;
+            case '\n':
+                out += "\\n";
+                continue;
+            case '\r':
+                out += "\\r";
+                continue;
+            case '\t':
+                out += "\\t";
+                continue;
+            case '\b':
+                out += "\\b";
+                continue;
+            case '\f':
+                out += "\\f";
+                continue;
+            default:
+                break;
         }
         if (c < 0x20) {
             escape_u(static_cast<unsigned>(c));
@@ -70,11 +85,16 @@ struct Dumper {
 
     Result<std::string> key_string(const Value& k) {
         switch (k.kind()) {
-            case ValueKind::string: return k.as_string();
-            case ValueKind::integer: return std::to_string(k.as_int());
-            case ValueKind::floating: return json_float(k.as_double());
-            case ValueKind::boolean: return std::string(k.as_bool() ? "true" : "false");
-            case ValueKind::none: return std::string("null");
+            case ValueKind::string:
+                return k.as_string();
+            case ValueKind::integer:
+                return std::to_string(k.as_int());
+            case ValueKind::floating:
+                return json_float(k.as_double());
+            case ValueKind::boolean:
+                return std::string(k.as_bool() ? "true" : "false");
+            case ValueKind::none:
+                return std::string("null");
             default:
                 return make_error("[jinja.tojson] keys must be str, int, float, bool or None, not " +
                                   k.type_name());
@@ -84,11 +104,21 @@ struct Dumper {
     Status dump(const Value& v) {
         if (++depth > 512) return make_error("[jinja.tojson] nesting deeper than 512 levels");
         switch (v.kind()) {
-            case ValueKind::none: out += "null"; break;
-            case ValueKind::boolean: out += v.as_bool() ? "true" : "false"; break;
-            case ValueKind::integer: out += std::to_string(v.as_int()); break;
-            case ValueKind::floating: out += json_float(v.as_double()); break;
-            case ValueKind::string: append_json_string(out, v.as_string(), opt.ensure_ascii); break;
+            case ValueKind::none:
+                out += "null";
+                break;
+            case ValueKind::boolean:
+                out += v.as_bool() ? "true" : "false";
+                break;
+            case ValueKind::integer:
+                out += std::to_string(v.as_int());
+                break;
+            case ValueKind::floating:
+                out += json_float(v.as_double());
+                break;
+            case ValueKind::string:
+                append_json_string(out, v.as_string(), opt.ensure_ascii);
+                break;
             case ValueKind::list: {
                 const auto& items = v.items();
                 if (items.empty()) {
@@ -135,7 +165,8 @@ struct Dumper {
             }
             case ValueKind::undefined:
             case ValueKind::function:
-                return make_error("[jinja.tojson] Object of type " + v.type_name() + " is not JSON serializable");
+                return make_error("[jinja.tojson] Object of type " + v.type_name() +
+                                  " is not JSON serializable");
         }
         --depth;
         return {};
@@ -159,7 +190,8 @@ private:
         return make_error("[jinja.json] " + what + " at byte offset " + std::to_string(pos_));
     }
     void skip_ws() {
-        while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
+        while (pos_ < s_.size() &&
+               (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
             ++pos_;
     }
     bool consume(std::string_view word) {
@@ -250,10 +282,14 @@ private:
         for (int i = 0; i < 4; ++i) {
             const char h = s_[pos_++];
             v <<= 4;
-            if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-            else return fail("bad hex digit in \\u escape");
+            if (h >= '0' && h <= '9')
+                v |= static_cast<unsigned>(h - '0');
+            else if (h >= 'a' && h <= 'f')
+                v |= static_cast<unsigned>(h - 'a' + 10);
+            else if (h >= 'A' && h <= 'F')
+                v |= static_cast<unsigned>(h - 'A' + 10);
+            else
+                return fail("bad hex digit in \\u escape");
         }
         return v;
     }
@@ -278,14 +314,30 @@ private:
             if (pos_ >= s_.size()) return fail("unterminated escape");
             const char e = s_[pos_++];
             switch (e) {
-                case '"': out.push_back('"'); break;
-                case '\\': out.push_back('\\'); break;
-                case '/': out.push_back('/'); break;
-                case 'b': out.push_back('\b'); break;
-                case 'f': out.push_back('\f'); break;
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
+                case '"':
+                    out.push_back('"');
+                    break;
+                case '\\':
+                    out.push_back('\\');
+                    break;
+                case '/':
+                    out.push_back('/');
+                    break;
+                case 'b':
+                    out.push_back('\b');
+                    break;
+                case 'f':
+                    out.push_back('\f');
+                    break;
+                case 'n':
+                    out.push_back('\n');
+                    break;
+                case 'r':
+                    out.push_back('\r');
+                    break;
+                case 't':
+                    out.push_back('\t');
+                    break;
                 case 'u': {
                     auto hi = parse_hex4();
                     if (!hi) return hi.error();
@@ -302,7 +354,8 @@ private:
                     utf8_append(out, cp);
                     break;
                 }
-                default: return fail(std::string("invalid escape '\\") + e + "'");
+                default:
+                    return fail(std::string("invalid escape '\\") + e + "'");
             }
         }
     }
@@ -350,8 +403,9 @@ private:
 Result<std::string> to_json(const Value& value, const JsonDumpOptions& options) {
     Dumper d{options, {}, {}, {}, {}, 0};
     const bool pretty = options.indent >= 0 || !options.indent_string.empty();
-    d.indent_unit = !options.indent_string.empty() ? options.indent_string
-                                                   : std::string(static_cast<std::size_t>(std::max(0, options.indent)), ' ');
+    d.indent_unit = !options.indent_string.empty()
+                        ? options.indent_string
+                        : std::string(static_cast<std::size_t>(std::max(0, options.indent)), ' ');
     d.item_sep = !options.item_separator.empty() ? options.item_separator : (pretty ? "," : ", ");
     d.key_sep = !options.key_separator.empty() ? options.key_separator : ": ";
     ENGINE_TRY(d.dump(value));

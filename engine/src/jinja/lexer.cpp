@@ -92,8 +92,8 @@ private:
     Error fail(std::size_t offset, const std::string& what) const {
         int line, col;
         line_col(offset, line, col);
-        return make_error("[jinja] syntax error at line " + std::to_string(line) + ", column " + std::to_string(col) +
-                          ": " + what);
+        return make_error("[jinja] syntax error at line " + std::to_string(line) + ", column " +
+                          std::to_string(col) + ": " + what);
     }
 
     void push(TokKind kind, std::string value, std::size_t offset) {
@@ -119,7 +119,8 @@ private:
         const std::size_t start = pos_;
         if (strip) {
             while (pos_ < src_.size() && is_ws(src_[pos_])) ++pos_;
-        } else if (is_block_or_comment && opt_.trim_blocks && !keep && pos_ < src_.size() && src_[pos_] == '\n') {
+        } else if (is_block_or_comment && opt_.trim_blocks && !keep && pos_ < src_.size() &&
+                   src_[pos_] == '\n') {
             ++pos_;
         }
         return src_.substr(start, pos_ - start);
@@ -131,7 +132,8 @@ private:
         if (src_.compare(p, 3, "raw") != 0) return false;
         p += 3;
         while (p < src_.size() && is_ws(src_[p])) ++p;
-        return src_.compare(p, 2, "%}") == 0 || src_.compare(p, 3, "-%}") == 0 || src_.compare(p, 3, "+%}") == 0;
+        return src_.compare(p, 2, "%}") == 0 || src_.compare(p, 3, "-%}") == 0 ||
+               src_.compare(p, 3, "+%}") == 0;
     }
 
     Result<std::string> lex_raw(std::size_t tag) {
@@ -175,7 +177,8 @@ private:
         int depth = 0;  // bracket balance: a closing delimiter only counts at depth 0
         while (true) {
             while (pos_ < src_.size() && is_ws(src_[pos_])) ++pos_;
-            if (pos_ >= src_.size()) return fail(pos_, block ? "unterminated block tag" : "unterminated {{ tag");
+            if (pos_ >= src_.size())
+                return fail(pos_, block ? "unterminated block tag" : "unterminated {{ tag");
             const char c = src_[pos_];
             if (depth == 0) {
                 const char* close = block ? "%}" : "}}";
@@ -234,12 +237,14 @@ private:
     void lex_number() {
         const std::size_t start = pos_;
         auto digits = [this] {
-            while (pos_ < src_.size() && (std::isdigit(static_cast<unsigned char>(src_[pos_])) || src_[pos_] == '_'))
+            while (pos_ < src_.size() &&
+                   (std::isdigit(static_cast<unsigned char>(src_[pos_])) || src_[pos_] == '_'))
                 ++pos_;
         };
         digits();
         bool is_float = false;
-        if (pos_ + 1 < src_.size() && src_[pos_] == '.' && std::isdigit(static_cast<unsigned char>(src_[pos_ + 1]))) {
+        if (pos_ + 1 < src_.size() && src_[pos_] == '.' &&
+            std::isdigit(static_cast<unsigned char>(src_[pos_ + 1]))) {
             is_float = true;
             ++pos_;
             digits();
@@ -280,35 +285,59 @@ private:
                 for (int i = 0; i < n; ++i) {
                     const char h = src_[pos_ + static_cast<std::size_t>(i)];
                     if (!std::isxdigit(static_cast<unsigned char>(h))) return -1;
-                    v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0' : (std::tolower(h) - 'a' + 10));
+                    v = v * 16 + (std::isdigit(static_cast<unsigned char>(h)) ? h - '0'
+                                                                              : (std::tolower(h) - 'a' + 10));
                 }
                 pos_ += static_cast<std::size_t>(n);
                 return v;
             };
             switch (e) {
-                case '\n': break;  // line continuation
-                case '\\': out.push_back('\\'); break;
-                case '\'': out.push_back('\''); break;
-                case '"': out.push_back('"'); break;
-                case 'a': out.push_back('\a'); break;
-                case 'b': out.push_back('\b'); break;
-                case 'f': out.push_back('\f'); break;
-                case 'n': out.push_back('\n'); break;
-                case 'r': out.push_back('\r'); break;
-                case 't': out.push_back('\t'); break;
-                case 'v': out.push_back('\v'); break;
+                case '\n':
+                    break;  // line continuation
+                case '\\':
+                    out.push_back('\\');
+                    break;
+                case '\'':
+                    out.push_back('\'');
+                    break;
+                case '"':
+                    out.push_back('"');
+                    break;
+                case 'a':
+                    out.push_back('\a');
+                    break;
+                case 'b':
+                    out.push_back('\b');
+                    break;
+                case 'f':
+                    out.push_back('\f');
+                    break;
+                case 'n':
+                    out.push_back('\n');
+                    break;
+                case 'r':
+                    out.push_back('\r');
+                    break;
+                case 't':
+                    out.push_back('\t');
+                    break;
+                case 'v':
+                    out.push_back('\v');
+                    break;
                 case 'x':
                 case 'u':
                 case 'U': {
                     const long v = hex(e == 'x' ? 2 : (e == 'u' ? 4 : 8));
-                    if (v < 0 || v > 0x10FFFF) return fail(start, std::string("bad \\") + e + " escape in string literal");
+                    if (v < 0 || v > 0x10FFFF)
+                        return fail(start, std::string("bad \\") + e + " escape in string literal");
                     utf8_append(out, static_cast<char32_t>(v));
                     break;
                 }
                 default:
                     if (e >= '0' && e <= '7') {
                         long v = e - '0';
-                        for (int i = 0; i < 2 && pos_ < src_.size() && src_[pos_] >= '0' && src_[pos_] <= '7'; ++i)
+                        for (int i = 0; i < 2 && pos_ < src_.size() && src_[pos_] >= '0' && src_[pos_] <= '7';
+                             ++i)
                             v = v * 8 + (src_[pos_++] - '0');
                         utf8_append(out, static_cast<char32_t>(v));
                     } else {

@@ -71,7 +71,8 @@ Result<Value> str_format(const std::string& fmt, const CallArgs& a) {
             conversion = bang + 1 < field.size() ? field[bang + 1] : 's';
             field.resize(bang);
         }
-        if (field.find(':') != std::string::npos) return make_error("format specs are not supported in str.format");
+        if (field.find(':') != std::string::npos)
+            return make_error("format specs are not supported in str.format");
         const Value* v = nullptr;
         if (field.empty()) {
             v = auto_index < a.positional.size() ? &a.positional[auto_index] : nullptr;
@@ -90,7 +91,7 @@ Result<Value> str_format(const std::string& fmt, const CallArgs& a) {
 }
 
 Value bind_method(const Value& self, const std::string& name,
-           std::function<Result<Value>(const Value& self, const CallArgs& a)> fn) {
+                  std::function<Result<Value>(const Value& self, const CallArgs& a)> fn) {
     return Value::function(name, [self, fn = std::move(fn)](const CallArgs& a) { return fn(self, a); });
 }
 
@@ -104,11 +105,15 @@ Value string_method(const Value& obj, const std::string& name) {
             return Value(py_strip(s.as_string(), chars ? *chars : Value::none(), l, r));
         });
     }
-    if (name == "upper") return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_upper(s.as_string())); });
-    if (name == "lower") return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_lower(s.as_string())); });
-    if (name == "title") return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_title(s.as_string())); });
+    if (name == "upper")
+        return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_upper(s.as_string())); });
+    if (name == "lower")
+        return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_lower(s.as_string())); });
+    if (name == "title")
+        return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_title(s.as_string())); });
     if (name == "capitalize")
-        return bind_method(obj, name, [](S s, A) -> Result<Value> { return Value(py_capitalize(s.as_string())); });
+        return bind_method(obj, name,
+                           [](S s, A) -> Result<Value> { return Value(py_capitalize(s.as_string())); });
     if (name == "split" || name == "rsplit") {
         const bool reverse = name == "rsplit";
         return bind_method(obj, name, [reverse](S s, A a) -> Result<Value> {
@@ -143,7 +148,8 @@ Value string_method(const Value& obj, const std::string& name) {
         });
     }
     if (name == "splitlines")
-        return bind_method(obj, name, [](S s, A) -> Result<Value> { return str_list(py_splitlines(s.as_string())); });
+        return bind_method(obj, name,
+                           [](S s, A) -> Result<Value> { return str_list(py_splitlines(s.as_string())); });
     if (name == "startswith" || name == "endswith") {
         const bool starts = name == "startswith";
         return bind_method(obj, name, [starts](S s, A a) -> Result<Value> {
@@ -152,10 +158,12 @@ Value string_method(const Value& obj, const std::string& name) {
             std::vector<Value> options = p->is_tuple() ? p->items() : std::vector<Value>{*p};
             const std::string& str = s.as_string();
             for (const auto& o : options) {
-                if (!o.is_string()) return make_error("startswith/endswith first arg must be str or a tuple of str");
+                if (!o.is_string())
+                    return make_error("startswith/endswith first arg must be str or a tuple of str");
                 const std::string& x = o.as_string();
                 if (x.size() > str.size()) continue;
-                if (starts ? str.compare(0, x.size(), x) == 0 : str.compare(str.size() - x.size(), x.size(), x) == 0)
+                if (starts ? str.compare(0, x.size(), x) == 0
+                           : str.compare(str.size() - x.size(), x.size(), x) == 0)
                     return Value(true);
             }
             return Value(false);
@@ -189,7 +197,8 @@ Value string_method(const Value& obj, const std::string& name) {
             const std::string& str = s.as_string();
             if (sub->empty()) return Value(static_cast<std::int64_t>(utf8_length(str) + 1));
             std::int64_t n = 0;
-            for (std::size_t pos = str.find(*sub); pos != std::string::npos; pos = str.find(*sub, pos + sub->size()))
+            for (std::size_t pos = str.find(*sub); pos != std::string::npos;
+                 pos = str.find(*sub, pos + sub->size()))
                 ++n;
             return Value(n);
         });
@@ -222,9 +231,10 @@ Value string_method(const Value& obj, const std::string& name) {
             return Value(std::move(out));
         });
     }
-    if (name == "format") return bind_method(obj, name, [](S s, A a) { return str_format(s.as_string(), a); });
-    if (name == "isdigit" || name == "isalpha" || name == "isalnum" || name == "isspace" || name == "islower" ||
-        name == "isupper") {
+    if (name == "format")
+        return bind_method(obj, name, [](S s, A a) { return str_format(s.as_string(), a); });
+    if (name == "isdigit" || name == "isalpha" || name == "isalnum" || name == "isspace" ||
+        name == "islower" || name == "isupper") {
         return bind_method(obj, name, [name](S s, A) -> Result<Value> {
             const auto cps = utf8_decode(s.as_string());
             if (cps.empty()) return Value(false);
@@ -278,7 +288,8 @@ Value find_method(Evaluator& ev, const Value& obj, const std::string& name) {
     using S = const Value&;
     const bool immutable = ev.options().immutable;
     auto unsafe = [&obj, &name]() {
-        return Value::undefined("access to attribute '" + name + "' of '" + obj.type_name() + "' object is unsafe.");
+        return Value::undefined("access to attribute '" + name + "' of '" + obj.type_name() +
+                                "' object is unsafe.");
     };
     if (obj.is_string()) return string_method(obj, name);
     if (obj.is_dict()) {
@@ -306,8 +317,10 @@ Value find_method(Evaluator& ev, const Value& obj, const std::string& name) {
                 if (const Value* v = d.find(a.positional[0])) return *v;
                 return a.positional.size() > 1 ? a.positional[1] : Value::none();
             });
-        if (name == "copy") return bind_method(obj, name, [](S d, A) -> Result<Value> { return d.deep_copy(); });
-        if (name == "pop" || name == "popitem" || name == "setdefault" || name == "update" || name == "clear") {
+        if (name == "copy")
+            return bind_method(obj, name, [](S d, A) -> Result<Value> { return d.deep_copy(); });
+        if (name == "pop" || name == "popitem" || name == "setdefault" || name == "update" ||
+            name == "clear") {
             if (immutable) return unsafe();
             if (name == "update")
                 return bind_method(obj, name, [](S d, A a) -> Result<Value> {
@@ -365,7 +378,8 @@ Value find_method(Evaluator& ev, const Value& obj, const std::string& name) {
                 return Value(n);
             });
         if (obj.is_tuple()) return Value();
-        if (name == "copy") return bind_method(obj, name, [](S l, A) -> Result<Value> { return Value::list(l.items()); });
+        if (name == "copy")
+            return bind_method(obj, name, [](S l, A) -> Result<Value> { return Value::list(l.items()); });
         if (name == "append" || name == "extend" || name == "insert" || name == "pop" || name == "remove" ||
             name == "clear" || name == "reverse" || name == "sort") {
             if (immutable) return unsafe();

@@ -13,8 +13,8 @@ Error undefined_error(const Value& v) {
 }
 
 Error unsupported(const std::string& op, const Value& a, const Value& b) {
-    return make_error("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" + b.type_name() +
-                      "'");
+    return make_error("unsupported operand type(s) for " + op + ": '" + a.type_name() + "' and '" +
+                      b.type_name() + "'");
 }
 
 bool is_plain_int(const Value& v) { return v.is_int() || v.is_bool(); }
@@ -38,24 +38,33 @@ Result<Value> percent_format(const std::string& fmt, const Value& args) {
         if (next >= list.size()) return make_error("not enough arguments for format string");
         const Value& v = list[next++];
         switch (c) {
-            case 's': out += v.str(); break;
-            case 'r': out += v.repr(); break;
+            case 's':
+                out += v.str();
+                break;
+            case 'r':
+                out += v.repr();
+                break;
             case 'd':
             case 'i':
-                if (!v.is_number()) return make_error(std::string("%") + c + " format: a real number is required, not " + v.type_name());
+                if (!v.is_number())
+                    return make_error(std::string("%") + c + " format: a real number is required, not " +
+                                      v.type_name());
                 out += std::to_string(v.is_float() ? static_cast<std::int64_t>(v.as_double()) : v.as_int());
                 break;
             case 'f': {
-                if (!v.is_number()) return make_error("%f format: a real number is required, not " + v.type_name());
+                if (!v.is_number())
+                    return make_error("%f format: a real number is required, not " + v.type_name());
                 char buf[64];
                 std::snprintf(buf, sizeof(buf), "%f", v.as_double());
                 out += buf;
                 break;
             }
-            default: return make_error(std::string("unsupported format character '") + c + "'");
+            default:
+                return make_error(std::string("unsupported format character '") + c + "'");
         }
     }
-    if (next < list.size() && args.is_tuple()) return make_error("not all arguments converted during string formatting");
+    if (next < list.size() && args.is_tuple())
+        return make_error("not all arguments converted during string formatting");
     return Value(std::move(out));
 }
 
@@ -74,7 +83,8 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b, s
     if (op == "+") {
         if (ints) {
             std::int64_t r;
-            if (__builtin_add_overflow(a.as_int(), b.as_int(), &r)) return make_error("integer overflow in +");
+            if (__builtin_add_overflow(a.as_int(), b.as_int(), &r))
+                return make_error("integer overflow in +");
             return Value(r);
         }
         if (nums) return Value(a.as_double() + b.as_double());
@@ -97,7 +107,8 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b, s
     if (op == "-") {
         if (ints) {
             std::int64_t r;
-            if (__builtin_sub_overflow(a.as_int(), b.as_int(), &r)) return make_error("integer overflow in -");
+            if (__builtin_sub_overflow(a.as_int(), b.as_int(), &r))
+                return make_error("integer overflow in -");
             return Value(r);
         }
         if (nums) return Value(a.as_double() - b.as_double());
@@ -106,13 +117,14 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b, s
     if (op == "*") {
         if (ints) {
             std::int64_t r;
-            if (__builtin_mul_overflow(a.as_int(), b.as_int(), &r)) return make_error("integer overflow in *");
+            if (__builtin_mul_overflow(a.as_int(), b.as_int(), &r))
+                return make_error("integer overflow in *");
             return Value(r);
         }
         if (nums) return Value(a.as_double() * b.as_double());
-        const Value* seq = (a.is_string() || a.is_list()) && is_plain_int(b) ? &a
+        const Value* seq = (a.is_string() || a.is_list()) && is_plain_int(b)   ? &a
                            : (b.is_string() || b.is_list()) && is_plain_int(a) ? &b
-                                                                                 : nullptr;
+                                                                               : nullptr;
         if (seq) {
             const std::int64_t n = std::max<std::int64_t>(0, (seq == &a ? b : a).as_int());
             const std::size_t unit = seq->is_string() ? seq->as_string().size() : seq->items().size() * 8;
@@ -124,7 +136,8 @@ Result<Value> binary_op(const std::string& op, const Value& a, const Value& b, s
                 return Value(std::move(s));
             }
             std::vector<Value> items;
-            for (std::int64_t i = 0; i < n; ++i) items.insert(items.end(), seq->items().begin(), seq->items().end());
+            for (std::int64_t i = 0; i < n; ++i)
+                items.insert(items.end(), seq->items().begin(), seq->items().end());
             return seq->is_tuple() ? Value::tuple(std::move(items)) : Value::list(std::move(items));
         }
         return unsupported("*", a, b);
@@ -192,12 +205,14 @@ Result<bool> less_than(const Value& a, const Value& b) {
         }
         return x.size() < y.size();
     }
-    return make_error("'<' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() + "'");
+    return make_error("'<' not supported between instances of '" + a.type_name() + "' and '" + b.type_name() +
+                      "'");
 }
 
 Result<bool> contains(const Value& container, const Value& item) {
     switch (container.kind()) {
-        case ValueKind::undefined: return false;
+        case ValueKind::undefined:
+            return false;
         case ValueKind::string:
             if (!item.is_string())
                 return make_error("'in <string>' requires string as left operand, not " + item.type_name());
@@ -206,8 +221,10 @@ Result<bool> contains(const Value& container, const Value& item) {
             for (const auto& v : container.items())
                 if (v.equals(item)) return true;
             return false;
-        case ValueKind::dict: return container.find(item) != nullptr;
-        default: return make_error("argument of type '" + container.type_name() + "' is not iterable");
+        case ValueKind::dict:
+            return container.find(item) != nullptr;
+        default:
+            return make_error("argument of type '" + container.type_name() + "' is not iterable");
     }
 }
 

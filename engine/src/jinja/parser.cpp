@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "jinja/interp.h"
+
 namespace engine::jinja {
 namespace {
 
@@ -47,11 +49,16 @@ private:
     }
     std::string describe() const {
         switch (cur().kind) {
-            case TokKind::eof: return "end of template";
-            case TokKind::block_end: return "'%}'";
-            case TokKind::var_end: return "'}}'";
-            case TokKind::text: return "text";
-            default: return std::string("'") + cur().value + "'";
+            case TokKind::eof:
+                return "end of template";
+            case TokKind::block_end:
+                return "'%}'";
+            case TokKind::var_end:
+                return "'}}'";
+            case TokKind::text:
+                return "text";
+            default:
+                return std::string("'") + cur().value + "'";
         }
     }
     Status expect_op(const char* op) {
@@ -490,9 +497,7 @@ private:
     Result<ExprPtr> parse_math1() { return binary_loop(&Parser::parse_concat, {"+", "-"}); }
     Result<ExprPtr> parse_concat() { return binary_loop(&Parser::parse_math2, {"~"}); }
     Result<ExprPtr> parse_math2() { return binary_loop(&Parser::parse_pow, {"*", "/", "//", "%"}); }
-    Result<ExprPtr> parse_pow() {
-        return binary_loop(&Parser::parse_unary_filtered, {"**"});
-    }
+    Result<ExprPtr> parse_pow() { return binary_loop(&Parser::parse_unary_filtered, {"**"}); }
     Result<ExprPtr> parse_unary_filtered() { return parse_unary(true); }
 
     Result<ExprPtr> parse_unary(bool with_filter) {
@@ -613,7 +618,8 @@ private:
                 }
                 break;
             }
-            default: break;
+            default:
+                break;
         }
         return fail("unexpected " + describe() + " in expression");
     }
@@ -648,7 +654,8 @@ private:
                     auto e = make(Expr::Kind::item, line);
                     e->args.push_back(std::move(node));
                     auto idx = make(Expr::Kind::literal, line);
-                    idx->value = Value(static_cast<std::int64_t>(std::strtoll(cur().value.c_str(), nullptr, 10)));
+                    idx->value =
+                        Value(static_cast<std::int64_t>(std::strtoll(cur().value.c_str(), nullptr, 10)));
                     e->args.push_back(std::move(idx));
                     advance();
                     node = std::move(e);
@@ -709,6 +716,7 @@ private:
             if (!more) return more.error();
             name += "." + *more;
         }
+        if (!is_known_filter(name)) return fail("no filter named '" + name + "'");
         auto f = make(Expr::Kind::filter, line);
         f->name = std::move(name);
         f->args.push_back(std::move(subject));
@@ -728,6 +736,7 @@ private:
                 const bool negated = accept_name("not");
                 auto n = expect_name();
                 if (!n) return n.error();
+                if (!is_known_test(*n)) return fail("no test named '" + *n + "'");
                 auto t = make(Expr::Kind::test, line);
                 t->name = std::move(*n);
                 t->args.push_back(std::move(node));

@@ -15,12 +15,25 @@ Result<Value> need_arg(const CallArgs& a, const std::string& test) {
 
 Result<double> number_for_test(const Value& v, const std::string& test) {
     if (v.is_undefined())
-        return make_error(v.undefined_hint().empty() ? std::string("value is undefined") : v.undefined_hint());
+        return make_error(v.undefined_hint().empty() ? std::string("value is undefined")
+                                                     : v.undefined_hint());
     if (!v.is_number()) return make_error("test '" + test + "' needs a number, got " + v.type_name());
     return v.as_double();
 }
 
 }  // namespace
+
+bool is_known_test(std::string_view name) {
+    static const char* const tests[] = {
+        "defined",     "undefined", "none",    "string",   "number",   "integer",  "float",    "boolean",
+        "true",        "false",     "mapping", "iterable", "sequence", "callable", "odd",      "even",
+        "divisibleby", "equalto",   "eq",      "==",       "ne",       "!=",       "lt",       "<",
+        "gt",          ">",         "le",      "<=",       "ge",       ">=",       "lessthan", "greaterthan",
+        "in",          "sameas",    "lower",   "upper",    "escaped",  "filter",   "test"};
+    for (const char* t : tests)
+        if (name == t) return true;
+    return false;
+}
 
 Result<bool> Evaluator::apply_test(const std::string& name, const Value& v, const CallArgs& args) {
     if (name == "defined") return !v.is_undefined();
@@ -34,8 +47,10 @@ Result<bool> Evaluator::apply_test(const std::string& name, const Value& v, cons
     if (name == "true") return v.is_bool() && v.as_bool();
     if (name == "false") return v.is_bool() && !v.as_bool();
     if (name == "mapping") return v.is_dict() && !v.is_namespace();
-    if (name == "iterable") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
-    if (name == "sequence") return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
+    if (name == "iterable")
+        return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
+    if (name == "sequence")
+        return v.is_undefined() || v.is_string() || v.is_list() || (v.is_dict() && !v.is_namespace());
     if (name == "callable") return v.is_function();
     if (name == "escaped") return false;
     if (name == "lower" || name == "upper") {
@@ -75,15 +90,16 @@ Result<bool> Evaluator::apply_test(const std::string& name, const Value& v, cons
         const bool eq = v.equals(*other);
         return (name == "ne" || name == "!=") ? !eq : eq;
     }
-    if (name == "lt" || name == "<" || name == "gt" || name == ">" || name == "le" || name == "<=" || name == "ge" ||
-        name == ">=" || name == "lessthan" || name == "greaterthan") {
+    if (name == "lt" || name == "<" || name == "gt" || name == ">" || name == "le" || name == "<=" ||
+        name == "ge" || name == ">=" || name == "lessthan" || name == "greaterthan") {
         auto other = need_arg(args, name);
         if (!other) return other.error();
-        const bool swap = name == "gt" || name == ">" || name == "greaterthan" || name == "le" || name == "<=";
+        const bool swap =
+            name == "gt" || name == ">" || name == "greaterthan" || name == "le" || name == "<=";
         auto lt = swap ? less_than(*other, v) : less_than(v, *other);
         if (!lt) return lt.error();
-        const bool strict = name == "lt" || name == "<" || name == "gt" || name == ">" || name == "lessthan" ||
-                            name == "greaterthan";
+        const bool strict = name == "lt" || name == "<" || name == "gt" || name == ">" ||
+                            name == "lessthan" || name == "greaterthan";
         return strict ? *lt : !*lt;
     }
     if (name == "in") {
@@ -100,26 +116,8 @@ Result<bool> Evaluator::apply_test(const std::string& name, const Value& v, cons
         return v.equals(*other);
     }
     if (name == "filter" || name == "test") {
-        static const char* const filters[] = {
-            "abs",    "attr",   "batch",    "capitalize", "center", "count",  "d",       "default", "dictsort",
-            "e",      "escape", "first",    "float",      "format", "indent", "int",     "items",   "join",
-            "last",   "length", "list",     "lower",      "map",    "max",    "min",     "pprint",  "reject",
-            "rejectattr", "replace", "reverse", "round",  "safe",   "select", "selectattr", "slice", "sort",
-            "string", "sum",    "title",    "tojson",     "trim",   "unique", "upper",   "wordcount"};
-        static const char* const tests[] = {
-            "defined", "undefined", "none",   "string", "number", "integer", "float", "boolean", "true",  "false",
-            "mapping", "iterable",  "sequence", "callable", "odd", "even",  "divisibleby", "equalto", "eq", "ne",
-            "lt",      "gt",        "le",     "ge",     "in",     "sameas",  "lower", "upper",   "escaped", "filter",
-            "test"};
         if (!v.is_string()) return false;
-        if (name == "filter") {
-            for (const char* f : filters)
-                if (v.as_string() == f) return true;
-        } else {
-            for (const char* t : tests)
-                if (v.as_string() == t) return true;
-        }
-        return false;
+        return name == "filter" ? is_known_filter(v.as_string()) : is_known_test(v.as_string());
     }
     return make_error("no test named '" + name + "'");
 }

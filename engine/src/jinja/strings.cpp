@@ -62,7 +62,8 @@ std::string py_capitalize(const std::string& s) {
     return out;
 }
 
-std::string py_replace(const std::string& s, const std::string& old, const std::string& repl, std::int64_t count) {
+std::string py_replace(const std::string& s, const std::string& old, const std::string& repl,
+                       std::int64_t count) {
     std::string out;
     if (old.empty()) {
         // Python inserts the replacement between every character (and at both ends).
@@ -130,8 +131,8 @@ std::vector<std::string> py_splitlines(const std::string& s) {
     std::size_t start = 0;
     for (std::size_t i = 0; i < cps.size(); ++i) {
         const char32_t c = cps[i];
-        const bool brk = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D || c == 0x1E ||
-                         c == 0x85 || c == 0x2028 || c == 0x2029;
+        const bool brk = c == '\n' || c == '\r' || c == 0x0B || c == 0x0C || c == 0x1C || c == 0x1D ||
+                         c == 0x1E || c == 0x85 || c == 0x2028 || c == 0x2029;
         if (!brk) continue;
         lines.push_back(utf8_encode(cps, start, i));
         if (c == '\r' && i + 1 < cps.size() && cps[i + 1] == '\n') ++i;

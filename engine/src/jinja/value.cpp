@@ -91,24 +91,36 @@ void Value::set(Value key, Value value) const {
 
 std::size_t Value::size() const {
     switch (kind()) {
-        case ValueKind::string: return utf8_length(as_string());
-        case ValueKind::list: return items().size();
-        case ValueKind::dict: return dict_data().items.size();
-        default: return 0;
+        case ValueKind::string:
+            return utf8_length(as_string());
+        case ValueKind::list:
+            return items().size();
+        case ValueKind::dict:
+            return dict_data().items.size();
+        default:
+            return 0;
     }
 }
 
 bool Value::truthy() const {
     switch (kind()) {
         case ValueKind::undefined:
-        case ValueKind::none: return false;
-        case ValueKind::boolean: return as_bool();
-        case ValueKind::integer: return as_int() != 0;
-        case ValueKind::floating: return as_double() != 0.0;
-        case ValueKind::string: return !as_string().empty();
-        case ValueKind::list: return !items().empty();
-        case ValueKind::dict: return is_namespace() || !dict_data().items.empty();
-        case ValueKind::function: return true;
+        case ValueKind::none:
+            return false;
+        case ValueKind::boolean:
+            return as_bool();
+        case ValueKind::integer:
+            return as_int() != 0;
+        case ValueKind::floating:
+            return as_double() != 0.0;
+        case ValueKind::string:
+            return !as_string().empty();
+        case ValueKind::list:
+            return !items().empty();
+        case ValueKind::dict:
+            return is_namespace() || !dict_data().items.empty();
+        case ValueKind::function:
+            return true;
     }
     return false;
 }
@@ -121,8 +133,10 @@ bool Value::equals(const Value& other) const {
     if (kind() != other.kind()) return false;
     switch (kind()) {
         case ValueKind::undefined:
-        case ValueKind::none: return true;
-        case ValueKind::string: return as_string() == other.as_string();
+        case ValueKind::none:
+            return true;
+        case ValueKind::string:
+            return as_string() == other.as_string();
         case ValueKind::list: {
             if (is_tuple() != other.is_tuple()) return false;
             const auto& a = items();
@@ -142,8 +156,10 @@ bool Value::equals(const Value& other) const {
             }
             return true;
         }
-        case ValueKind::function: return &function_data() == &other.function_data();
-        default: return false;
+        case ValueKind::function:
+            return &function_data() == &other.function_data();
+        default:
+            return false;
     }
 }
 
@@ -225,20 +241,29 @@ static std::string py_string_repr(const std::string& s) {
 
 std::string Value::str() const {
     switch (kind()) {
-        case ValueKind::undefined: return {};
-        case ValueKind::string: return as_string();
-        default: return repr();
+        case ValueKind::undefined:
+            return {};
+        case ValueKind::string:
+            return as_string();
+        default:
+            return repr();
     }
 }
 
 std::string Value::repr() const {
     switch (kind()) {
-        case ValueKind::undefined: return {};
-        case ValueKind::none: return "None";
-        case ValueKind::boolean: return as_bool() ? "True" : "False";
-        case ValueKind::integer: return std::to_string(as_int());
-        case ValueKind::floating: return format_float(as_double());
-        case ValueKind::string: return py_string_repr(as_string());
+        case ValueKind::undefined:
+            return {};
+        case ValueKind::none:
+            return "None";
+        case ValueKind::boolean:
+            return as_bool() ? "True" : "False";
+        case ValueKind::integer:
+            return std::to_string(as_int());
+        case ValueKind::floating:
+            return format_float(as_double());
+        case ValueKind::string:
+            return py_string_repr(as_string());
         case ValueKind::list: {
             const bool tuple = is_tuple();
             std::string out = tuple ? "(" : "[";
@@ -262,22 +287,32 @@ std::string Value::repr() const {
             out += is_namespace() ? "}>" : "}";
             return out;
         }
-        case ValueKind::function: return "<function " + function_data().name + ">";
+        case ValueKind::function:
+            return "<function " + function_data().name + ">";
     }
     return {};
 }
 
 std::string Value::type_name() const {
     switch (kind()) {
-        case ValueKind::undefined: return "Undefined";
-        case ValueKind::none: return "NoneType";
-        case ValueKind::boolean: return "bool";
-        case ValueKind::integer: return "int";
-        case ValueKind::floating: return "float";
-        case ValueKind::string: return "str";
-        case ValueKind::list: return is_tuple() ? "tuple" : "list";
-        case ValueKind::dict: return is_namespace() ? "Namespace" : "dict";
-        case ValueKind::function: return "function";
+        case ValueKind::undefined:
+            return "Undefined";
+        case ValueKind::none:
+            return "NoneType";
+        case ValueKind::boolean:
+            return "bool";
+        case ValueKind::integer:
+            return "int";
+        case ValueKind::floating:
+            return "float";
+        case ValueKind::string:
+            return "str";
+        case ValueKind::list:
+            return is_tuple() ? "tuple" : "list";
+        case ValueKind::dict:
+            return is_namespace() ? "Namespace" : "dict";
+        case ValueKind::function:
+            return "function";
     }
     return "object";
 }
