@@ -1,6 +1,7 @@
 // Expression evaluation: names, literals, operators, attribute/item access,
 // slices, calls, filters and tests.
 #include <algorithm>
+#include <cstdint>
 
 #include "jinja/interp.h"
 #include "jinja/utf8.h"
@@ -336,6 +337,7 @@ Result<Value> Evaluator::eval(const Expr& e, Scope& scope) {
                     e.line);
             if (e.kind == Expr::Kind::pos) return v->is_bool() ? Value(v->as_int()) : *v;
             if (v->is_float()) return Value(-v->as_double());
+            if (v->as_int() == INT64_MIN) return located(make_error("integer overflow in unary -"), e.line);
             return Value(-v->as_int());
         }
         case Expr::Kind::not_: {

@@ -1,6 +1,7 @@
 // Jinja built-in filters, with transformers' tojson (json.dumps, no HTML escaping).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -222,7 +223,10 @@ Result<Value> Evaluator::apply_filter(const std::string& name, const Value& v, c
     }
     if (name == "abs") {
         if (v.is_float()) return Value(std::fabs(v.as_double()));
-        if (v.is_number()) return Value(static_cast<std::int64_t>(std::llabs(v.as_int())));
+        if (v.is_number()) {
+            if (v.as_int() == INT64_MIN) return make_error("integer overflow in abs");
+            return Value(static_cast<std::int64_t>(std::llabs(v.as_int())));
+        }
         return make_error("bad operand type for abs(): '" + v.type_name() + "'");
     }
     if (name == "int") {
