@@ -105,12 +105,13 @@ struct RealModel {
 };
 
 // Reference: float64 sums over the same dequantized weights as transformers'
-// float32 computation, so the difference is float32 rounding in transformers.
-// Fast: activations are quantized to int8 for the quantized products (as in llama.cpp),
-// which moves individual logits by up to ~0.6 (measured 0.36-0.58 on SmolLM2).
+// float32 computation; measured max error 2.5e-5 (SmolLM2) and 5.4e-5 (Gemma 3).
+// Fast: activations are quantized to int8 for the quantized products (as in
+// llama.cpp), which moves individual logits by up to 0.58 (SmolLM2) and 0.73
+// (Gemma 3) as measured; greedy steps are compared while the golden margin >= 0.5.
 const RealModel kModels[] = {
-    {"smollm2_135m.txt", 2e-3, 1.0, 0.5},
-    {"gemma3_270m.txt", 2e-3, 1.0, 0.5},
+    {"smollm2_135m.txt", 5e-4, 1.0, 0.5},
+    {"gemma3_270m.txt", 5e-4, 1.0, 0.5},
 };
 
 class RealModelTest : public ::testing::TestWithParam<RealModel> {};
