@@ -1,6 +1,7 @@
 #include "engine/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -14,16 +15,21 @@
 namespace engine {
 namespace {
 
-// About 20-50 µs of spinning before a thread sleeps: long enough to bridge the
-// gap between consecutive kernels of one token, short enough not to burn a
-// core while the pool is idle.
-constexpr int kSpinIterations = 20000;
+// Spin for about 50 µs before sleeping: long enough to bridge the gap between
+// consecutive kernels of one token, short enough not to burn a core while the
+// pool is idle. Bounded by time, not iterations: `pause` costs ~10 cycles on
+// some x86 cores and ~140 on others.
+constexpr auto kSpinTime = std::chrono::microseconds(50);
 
 template <class T, class Pred>
 void spin_then_wait(std::atomic<T>& value, T seen, Pred done) {
-    for (int i = 0; i < kSpinIterations; ++i) {
-        if (done()) return;
-        ENGINE_CPU_RELAX();
+    auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (done()) return;
+            ENGINE_CPU_RELAX();
+        }
+        if (std::chrono::steady_clock::now() - start > kSpinTime) break;
     }
     while (!done()) value.wait(seen, std::memory_order_acquire), seen = value.load(std::memory_order_acquire);
 }

@@ -1,0 +1,26 @@
+# CPU kernels. Each instruction-set path is its own translation unit with its
+# own -m flags; matmul.cpp picks one at run time with __builtin_cpu_supports, so
+# the library runs on any x86-64 CPU. All kernel files are built without FMA
+# contraction so a path's results do not depend on compiler choices.
+list(APPEND ENGINE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/matmul.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/kernels_scalar.cpp
+)
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_scalar.cpp
+  PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+  list(APPEND ENGINE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/kernels_avx2.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/kernels_avx_vnni.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/kernels_avx512.cpp
+  )
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_avx2.cpp
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c;-ffp-contract=off")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_avx_vnni.cpp
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c;-mavxvnni;-ffp-contract=off")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_avx512.cpp
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mf16c;-mavx512f;-mavx512bw;-mavx512vl;-mavx512dq;-mavx512vnni;-ffp-contract=off")
+else()
+  list(APPEND ENGINE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels_none.cpp)
+endif()
