@@ -35,7 +35,7 @@ const Tokenizer& load(const std::string& file) {
     if (!std::filesystem::exists(path)) {
         ADD_FAILURE()
             << "model file " << path
-            << " is missing: run scripts/fetch (or set CRUCIBLE_MODEL_DIR to the folder holding it)";
+            << " is missing: run scripts/fetch_models.sh (or set CRUCIBLE_MODEL_DIR to the folder holding it)";
         throw std::runtime_error("missing model");
     }
     auto gguf = engine::GgufFile::open(path);
