@@ -217,5 +217,6 @@ TEST(HostileGguf, RandomMutationsNeverCrash) {
             ASSERT_LE(t.view.data + t.view.n_bytes(), m.data() + m.size());
         }
     });
-    EXPECT_LT(ok, 4000);  // most mutations must be rejected
+    EXPECT_LT(ok, 4000);  // most mutations must be rejected...
+    EXPECT_GT(ok, 0);     // ...but some (data bytes) stay valid: proves the loop ran
 }

@@ -4,4 +4,5 @@ crucible_add_test(test_safetensors SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/safetensors_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/safetensors_hf_folder_test.cpp)
 crucible_add_test(test_hostile SOURCES
-  ${CMAKE_CURRENT_LIST_DIR}/hostile_gguf_test.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_gguf_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/hostile_safetensors_test.cpp)
