@@ -38,10 +38,17 @@ using Array = std::vector<Value>;
 // Ordered key -> value map. Lookups are linear while small and hashed after that.
 class Object {
 public:
-    Object() = default;
+    // Special members are defined out of line, where Member is complete (clang
+    // instantiates them eagerly otherwise).
+    Object();
+    ~Object();
+    Object(const Object&);
+    Object(Object&&) noexcept;
+    Object& operator=(const Object&);
+    Object& operator=(Object&&) noexcept;
 
-    size_t size() const { return members_.size(); }
-    bool empty() const { return members_.empty(); }
+    size_t size() const;
+    bool empty() const;
     std::vector<Member>::const_iterator begin() const;
     std::vector<Member>::const_iterator end() const;
     std::vector<Member>::iterator begin();
@@ -135,6 +142,9 @@ struct Member {
     std::string key;
     Value value;
 };
+
+inline size_t Object::size() const { return members_.size(); }
+inline bool Object::empty() const { return members_.empty(); }
 
 struct ParseOptions {
     int max_depth = 512;                // nesting of arrays/objects; deeper input is an error

@@ -48,6 +48,13 @@ std::string_view type_name(Type type) {
 
 // ---- Object ----
 
+Object::Object() = default;
+Object::~Object() = default;
+Object::Object(const Object&) = default;
+Object::Object(Object&&) noexcept = default;
+Object& Object::operator=(const Object&) = default;
+Object& Object::operator=(Object&&) noexcept = default;
+
 std::vector<Member>::const_iterator Object::begin() const { return members_.begin(); }
 std::vector<Member>::const_iterator Object::end() const { return members_.end(); }
 std::vector<Member>::iterator Object::begin() { return members_.begin(); }
