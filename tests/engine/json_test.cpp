@@ -228,6 +228,12 @@ TEST(Json, ParsesLargeTokenizerLikeFileQuickly) {
     double mb_per_s = static_cast<double>(text.size()) / 1e6 / seconds;
     std::printf("parsed %.1f MB in %.3f s (%.0f MB/s)\n", static_cast<double>(text.size()) / 1e6, seconds,
                 mb_per_s);
-    // Generous floor (a loaded 2-core CI box, maybe a debug build); the goal is tens of MB/s.
+    // Generous floors for a loaded 2-core CI box; the goal is tens of MB/s optimized.
+    // Debug and sanitizer builds run ~50x slower, so there the floor only catches
+    // pathological (e.g. quadratic) behaviour.
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
     EXPECT_GT(mb_per_s, 5.0);
+#else
+    EXPECT_GT(mb_per_s, 0.3);
+#endif
 }
