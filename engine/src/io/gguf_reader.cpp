@@ -267,6 +267,14 @@ Result<GgufFile> GgufParser::run(GgufFile file) {
             return fail("tensor '" + std::string(*name) + "': row length " +
                         std::to_string(tensor.view.ne[0]) + " is not a multiple of the " +
                         std::string(info->name) + " block size " + std::to_string(info->block_size));
+        // The element count fits int64, but the byte size may not (2^62 f32 elements
+        // would wrap to 0 bytes and pass the range check below).
+        uint64_t row_bytes = 0, total_bytes = 0;
+        if (__builtin_mul_overflow(static_cast<uint64_t>(tensor.view.ne[0] / info->block_size),
+                                   static_cast<uint64_t>(info->block_bytes), &row_bytes) ||
+            __builtin_mul_overflow(row_bytes, static_cast<uint64_t>(tensor.view.n_rows()), &total_bytes) ||
+            total_bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            return fail("tensor '" + std::string(*name) + "' is too large (its byte size overflows)");
         auto offset = read_u64();
         if (!offset) return offset.error();
         tensor.offset = *offset;
@@ -293,7 +301,7 @@ Result<GgufFile> GgufParser::run(GgufFile file) {
         if (t.offset % file.alignment_ != 0)
             return fail("tensor '" + name + "' offset " + std::to_string(t.offset) + " is not aligned to " +
                         std::to_string(file.alignment_));
-        // n_rows * row_bytes cannot overflow: elements were bounded above and bytes <= 8 * elements.
+        // n_rows * row_bytes cannot overflow: the byte size was bounded when the tensor info was read.
         uint64_t bytes = t.view.n_bytes();
         if (t.offset > data_size || bytes > data_size - t.offset)
             return fail("tensor '" + name + "' (" + std::to_string(bytes) + " bytes at offset " +
