@@ -7,6 +7,7 @@ packages=(
   cmake g++ ninja-build pkg-config git ca-certificates
   libpcre2-dev            # tokenizer pre-splitting (Unicode classes)
   libgtest-dev            # unit tests
+  nlohmann-json3-dev      # JSON in app/ (CLI output, importers)
   clang libclang-rt-14-dev  # libFuzzer targets for the file parsers
   python3 python3-pip     # scripts/fetch_models.sh downloads models with pip
 )

@@ -7,7 +7,8 @@
 namespace cli {
 
 void Args::option(std::string name, std::string value_name, std::string help, std::string default_value) {
-    options_.push_back(Option{std::move(name), std::move(value_name), std::move(help), std::move(default_value), false, ""});
+    options_.push_back(
+        Option{std::move(name), std::move(value_name), std::move(help), std::move(default_value), false, {}});
 }
 
 const Args::Option* Args::find(const std::string& name) const {
@@ -38,24 +39,26 @@ bool Args::parse(int argc, char** argv, int* exit_code) {
         }
         Option* opt = const_cast<Option*>(find(name));
         if (!opt) {
-            std::fprintf(stderr, "crucible-cli %s: unknown option --%s (see --help)\n", command_.c_str(), name.c_str());
+            std::fprintf(stderr, "crucible-cli %s: unknown option --%s (see --help)\n", command_.c_str(),
+                         name.c_str());
             return false;
         }
         if (opt->value_name.empty()) {
             if (inline_value) {
-                std::fprintf(stderr, "crucible-cli %s: --%s takes no value\n", command_.c_str(), name.c_str());
+                std::fprintf(stderr, "crucible-cli %s: --%s takes no value\n", command_.c_str(),
+                             name.c_str());
                 return false;
             }
         } else if (!inline_value) {
             if (i + 1 >= argc) {
-                std::fprintf(stderr, "crucible-cli %s: --%s needs a value (%s)\n", command_.c_str(), name.c_str(),
-                             opt->value_name.c_str());
+                std::fprintf(stderr, "crucible-cli %s: --%s needs a value (%s)\n", command_.c_str(),
+                             name.c_str(), opt->value_name.c_str());
                 return false;
             }
             value = argv[++i];
         }
         opt->seen = true;
-        opt->value = value;
+        opt->values.push_back(value);
     }
     return true;
 }
@@ -68,7 +71,12 @@ bool Args::has(const std::string& name) const {
 std::string Args::get(const std::string& name) const {
     const Option* o = find(name);
     if (!o) return "";
-    return o->seen ? o->value : o->default_value;
+    return o->seen ? o->values.back() : o->default_value;
+}
+
+std::vector<std::string> Args::get_all(const std::string& name) const {
+    const Option* o = find(name);
+    return o ? o->values : std::vector<std::string>{};
 }
 
 std::optional<long long> Args::get_int(const std::string& name) const {
@@ -77,8 +85,8 @@ std::optional<long long> Args::get_int(const std::string& name) const {
     errno = 0;
     long long v = std::strtoll(s.c_str(), &end, 10);
     if (s.empty() || *end != '\0' || errno != 0) {
-        std::fprintf(stderr, "crucible-cli %s: --%s expects an integer, got '%s'\n", command_.c_str(), name.c_str(),
-                     s.c_str());
+        std::fprintf(stderr, "crucible-cli %s: --%s expects an integer, got '%s'\n", command_.c_str(),
+                     name.c_str(), s.c_str());
         return std::nullopt;
     }
     return v;
@@ -90,8 +98,8 @@ std::optional<double> Args::get_double(const std::string& name) const {
     errno = 0;
     double v = std::strtod(s.c_str(), &end);
     if (s.empty() || *end != '\0' || errno != 0) {
-        std::fprintf(stderr, "crucible-cli %s: --%s expects a number, got '%s'\n", command_.c_str(), name.c_str(),
-                     s.c_str());
+        std::fprintf(stderr, "crucible-cli %s: --%s expects a number, got '%s'\n", command_.c_str(),
+                     name.c_str(), s.c_str());
         return std::nullopt;
     }
     return v;

@@ -21,7 +21,8 @@ public:
     bool parse(int argc, char** argv, int* exit_code);
 
     bool has(const std::string& name) const;
-    std::string get(const std::string& name) const;  // value or declared default
+    std::string get(const std::string& name) const;  // last value given, or the declared default
+    std::vector<std::string> get_all(const std::string& name) const;  // every value of a repeated option
     // Numeric getters: parse or report an error naming the option (returns nullopt).
     std::optional<long long> get_int(const std::string& name) const;
     std::optional<double> get_double(const std::string& name) const;
@@ -33,7 +34,7 @@ private:
     struct Option {
         std::string name, value_name, help, default_value;
         bool seen = false;
-        std::string value;
+        std::vector<std::string> values;
     };
     const Option* find(const std::string& name) const;
     std::string command_, usage_;

@@ -2,8 +2,18 @@
 
 namespace cli {
 
+int run_info(int argc, char** argv);
+int run_generate(int argc, char** argv);
+int run_chat(int argc, char** argv);
+int run_bench(int argc, char** argv);
+
 const std::vector<Command>& commands() {
-    static const std::vector<Command> table = {};
+    static const std::vector<Command> table = {
+        {"info", "show what a model file holds (architecture, sizes, tensor types, chat template)", run_info},
+        {"generate", "complete one prompt (streamed, or --json with token ids and log-probs)", run_generate},
+        {"chat", "chat with a model in the terminal", run_chat},
+        {"bench", "measure prefill and decode tokens/s and peak memory", run_bench},
+    };
     return table;
 }
 

@@ -20,7 +20,7 @@
 
 namespace engine {
 
-struct ChatTemplate {
+struct HfChatTemplate {
     std::string name;    // "default" for the unnamed / default template
     std::string source;  // Jinja text
 };
@@ -31,11 +31,11 @@ struct HfFolder {
     json::Value tokenizer;                     // tokenizer.json; null when absent and not required
     json::Value tokenizer_config;              // tokenizer_config.json; null when absent
     json::Value generation_config;             // generation_config.json; null when absent
-    std::vector<ChatTemplate> chat_templates;  // "default" first when there is one
+    std::vector<HfChatTemplate> chat_templates;  // "default" first when there is one
     SafetensorsCheckpoint weights;             // empty when options.load_weights is false
 
     // nullptr when the folder has no template of that name.
-    const ChatTemplate* chat_template(std::string_view name = "default") const;
+    const HfChatTemplate* chat_template(std::string_view name = "default") const;
     // config["architectures"][0] (e.g. "LlamaForCausalLM"), else "".
     std::string_view architecture() const;
     // config["model_type"] (e.g. "llama", "gemma3_text"), else "".

@@ -40,18 +40,18 @@ Result<json::Value> load_json(const fs::path& folder, const std::string& where, 
     return v;
 }
 
-void add_template(std::vector<ChatTemplate>& out, std::string name, std::string source) {
+void add_template(std::vector<HfChatTemplate>& out, std::string name, std::string source) {
     for (auto& t : out)
         if (t.name == name) {
             t.source = std::move(source);
             return;
         }
-    out.push_back(ChatTemplate{std::move(name), std::move(source)});
+    out.push_back(HfChatTemplate{std::move(name), std::move(source)});
 }
 
 // tokenizer_config.json "chat_template": a string, or [{"name": ..., "template": ...}, ...].
 Status read_config_templates(const json::Value& tokenizer_config, const std::string& where,
-                             std::vector<ChatTemplate>& out) {
+                             std::vector<HfChatTemplate>& out) {
     const json::Value* t = tokenizer_config.find("chat_template");
     if (!t || t->is_null()) return {};
     if (t->is_string()) {
@@ -73,7 +73,7 @@ Status read_config_templates(const json::Value& tokenizer_config, const std::str
 
 }  // namespace
 
-const ChatTemplate* HfFolder::chat_template(std::string_view name) const {
+const HfChatTemplate* HfFolder::chat_template(std::string_view name) const {
     for (const auto& t : chat_templates)
         if (t.name == name) return &t;
     return nullptr;
@@ -130,7 +130,7 @@ Result<HfFolder> open_hf_folder(const std::string& path, const HfFolderOptions& 
         }
     }
     std::stable_partition(out.chat_templates.begin(), out.chat_templates.end(),
-                          [](const ChatTemplate& t) { return t.name == "default"; });
+                          [](const HfChatTemplate& t) { return t.name == "default"; });
 
     if (!options.load_weights) return out;
     fs::path index = folder / "model.safetensors.index.json";

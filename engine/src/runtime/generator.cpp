@@ -1,0 +1,196 @@
+#include "engine/generator.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/kv_cache.h"
+#include "engine/stop_matcher.h"
+
+namespace engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+std::string_view stop_reason_name(StopReason reason) {
+    switch (reason) {
+        case StopReason::end_of_generation:
+            return "end_of_generation";
+        case StopReason::stop_string:
+            return "stop_string";
+        case StopReason::max_tokens:
+            return "max_tokens";
+        case StopReason::context_full:
+            return "context_full";
+        case StopReason::cancelled:
+            return "cancelled";
+    }
+    return "unknown";
+}
+
+double GenerationTimings::prompt_tokens_per_s() const {
+    int64_t computed = prompt_tokens - cached_tokens;
+    return prompt_ms > 0 ? computed * 1000.0 / prompt_ms : 0.0;
+}
+
+double GenerationTimings::generation_tokens_per_s() const {
+    return generation_ms > 0 ? generated_tokens * 1000.0 / generation_ms : 0.0;
+}
+
+std::vector<int32_t> end_of_generation_tokens(const Tokenizer& tokenizer) {
+    std::vector<int32_t> ids;
+    if (tokenizer.eos_id() >= 0) ids.push_back(tokenizer.eos_id());
+    // End-of-turn markers of the chat formats we support. Only control tokens
+    // count, so a plain-text token that happens to spell one is never a stop.
+    for (std::string_view marker : {"<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|endoftext|>", "<|end|>",
+                                    "</s>", "<|end_of_text|>", "<eos>"}) {
+        auto id = tokenizer.find_token(marker);
+        if (id && tokenizer.is_control(*id) && std::find(ids.begin(), ids.end(), *id) == ids.end())
+            ids.push_back(*id);
+    }
+    return ids;
+}
+
+Generator::Generator(const Model& model, const Tokenizer& tokenizer, int n_threads)
+    : model_(model), tokenizer_(tokenizer), pool_(n_threads) {}
+
+Generator::~Generator() = default;
+
+Result<std::unique_ptr<Generator>> Generator::create(const Model& model, const Tokenizer& tokenizer,
+                                                     GeneratorOptions options) {
+    const ModelConfig& config = model.config();
+    if (tokenizer.vocab_size() > config.n_vocab)
+        return make_error("[Generator] tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                          " tokens but the model only " + std::to_string(config.n_vocab));
+    int64_t capacity = options.context_length;
+    if (config.n_ctx_train > 0) capacity = std::min(capacity, config.n_ctx_train);
+    if (capacity < 1) return make_error("[Generator] context length must be at least 1");
+    std::unique_ptr<Generator> generator(new Generator(model, tokenizer, options.n_threads));
+    auto cache = KvCache::create(config, capacity);
+    if (!cache) return cache.error();
+    generator->cache_ = std::move(*cache);
+    generator->logits_.resize(static_cast<size_t>(config.n_vocab));
+    generator->end_ids_ = end_of_generation_tokens(tokenizer);
+    return generator;
+}
+
+int64_t Generator::context_length() const { return cache_->capacity(); }
+
+void Generator::reset() {
+    cache_->clear();
+    cached_.clear();
+}
+
+Status Generator::process_prompt(std::span<const int32_t> prompt, GenerationTimings* timings) {
+    if (prompt.empty()) return make_error("[generate] the prompt is empty");
+    if (static_cast<int64_t>(prompt.size()) > cache_->capacity())
+        return make_error("[generate] the prompt has " + std::to_string(prompt.size()) +
+                          " tokens, more than the context length " + std::to_string(cache_->capacity()));
+    // Reuse the cached prefix; always recompute at least the last prompt token,
+    // because only its logits start the generation.
+    size_t common = 0;
+    while (common < cached_.size() && common < prompt.size() && cached_[common] == prompt[common]) ++common;
+    if (common == prompt.size()) --common;
+    ENGINE_TRY(cache_->truncate(static_cast<int64_t>(common)));
+    cached_.resize(common);
+
+    auto start = Clock::now();
+    std::span<const int32_t> rest = prompt.subspan(common);
+    Status status =
+        model_.forward(*cache_, rest, static_cast<int64_t>(common), LogitsMode::last, logits_.data(), pool_);
+    if (!status) {
+        reset();  // the cache may hold a partial batch
+        return status;
+    }
+    cached_.insert(cached_.end(), rest.begin(), rest.end());
+    if (timings) {
+        timings->prompt_tokens = static_cast<int64_t>(prompt.size());
+        timings->cached_tokens = static_cast<int64_t>(common);
+        timings->prompt_ms = ms_since(start);
+    }
+    return {};
+}
+
+Status Generator::prefill(std::span<const int32_t> prompt) { return process_prompt(prompt, nullptr); }
+
+Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
+                                             const GenerationOptions& options, const StreamCallback& on_token,
+                                             const std::atomic<bool>* cancel) {
+    auto sampler = Sampler::create(options.sampling);
+    if (!sampler) return sampler.error();
+    if (options.max_tokens < 0) return make_error("[generate] max_tokens must not be negative");
+
+    GenerationResult result;
+    ENGINE_TRY(process_prompt(prompt, &result.timings));
+
+    Utf8StreamDecoder decoder(tokenizer_, /*skip_special=*/true);
+    StopMatcher stops(options.stop_strings);
+    SampledToken sampled;
+    auto start = Clock::now();
+    result.stop_reason = StopReason::max_tokens;
+    for (int64_t n = 0; n < options.max_tokens; ++n) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            result.stop_reason = StopReason::cancelled;
+            break;
+        }
+        int32_t id = sampler->sample(logits_, &sampled);
+        if (id < 0) return make_error(std::string(sampler->last_error()));
+        sampler->accept(id);
+        GeneratedToken token;
+        token.id = id;
+        token.logprob = sampled.logprob;
+        auto top = sampled.top_logprobs();
+        token.top.assign(top.begin(), top.end());
+        result.tokens.push_back(token);
+
+        bool end = options.stop_at_end_of_generation &&
+                   std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end();
+        std::string piece = end ? decoder.flush() : decoder.push(id);
+        StopMatch match = stops.push(piece);
+        result.text += match.text;
+        bool keep_going = !on_token || on_token(match.text, token);
+        if (match.stopped) {
+            result.stop_reason = StopReason::stop_string;
+            break;
+        }
+        if (end) {
+            result.stop_reason = StopReason::end_of_generation;
+            break;
+        }
+        if (!keep_going) {
+            result.stop_reason = StopReason::cancelled;
+            break;
+        }
+        if (n + 1 == options.max_tokens) break;
+        if (cache_->size() >= cache_->capacity()) {
+            result.stop_reason = StopReason::context_full;
+            break;
+        }
+        const int32_t one[1] = {id};
+        Status status = model_.forward(*cache_, one, cache_->size(), LogitsMode::last, logits_.data(), pool_);
+        if (!status) {
+            reset();
+            return status.error();
+        }
+        cached_.push_back(id);
+    }
+    // Text still held back (a partial character or a possible stop-string prefix) belongs to the output.
+    if (result.stop_reason != StopReason::stop_string) {
+        bool decoder_flushed = result.stop_reason == StopReason::end_of_generation;
+        StopMatch tail = stops.push(decoder_flushed ? std::string() : decoder.flush());
+        std::string rest = tail.text + (tail.stopped ? std::string() : stops.flush());
+        if (tail.stopped) result.stop_reason = StopReason::stop_string;
+        result.text += rest;
+        if (on_token && !rest.empty() && !result.tokens.empty()) on_token(rest, result.tokens.back());
+    }
+    result.timings.generated_tokens = static_cast<int64_t>(result.tokens.size());
+    result.timings.generation_ms = ms_since(start);
+    return result;
+}
+
+}  // namespace engine
