@@ -25,6 +25,9 @@
 namespace engine {
 
 class GgufFile;
+namespace json {
+class Value;
+}
 
 enum class TokenizerKind {
     byte_level_bpe,     // GGUF "gpt2"
@@ -60,6 +63,11 @@ struct TokenizerSpec {
     bool add_bos = false;
     bool add_eos = false;
     bool add_space_prefix = false;  // sentencepiece_bpe: prepend U+2581 to the start of the text
+    // Where the prefix goes, for the HF pipelines that differ from the default (start of the text only,
+    // always): also after every added token (HF's Prepend normalizer, llama.cpp), and only where the
+    // text does not already start with a space or U+2581 (HF's Metaspace pre-tokenizer).
+    bool space_prefix_every_fragment = false;
+    bool space_prefix_unless_space = false;
 };
 
 class Tokenizer {
@@ -122,5 +130,14 @@ private:
 
 // The tokenizer described by a GGUF file's tokenizer.ggml.* metadata.
 Result<TokenizerSpec> tokenizer_spec_from_gguf(const GgufFile& file);
+
+// The tokenizer described by a Hugging Face tokenizer.json and tokenizer_config.json (the config may be
+// null). Supported: BPE with a ByteLevel pipeline (GPT-2, SmolLM2/StarCoder, Llama 3, Qwen2 pre-tokenizers,
+// recognised by their exact regexes) and byte-fallback BPE converted from SentencePiece (Gemma, Llama 2,
+// Mistral; scores derived from merge ranks). bos/eos/unk/pad come from the config; add_bos/add_eos from
+// its add_*_token flags, else from a TemplateProcessing post-processor. Anything else is an error naming
+// the unsupported part.
+Result<TokenizerSpec> tokenizer_spec_from_hf(const json::Value& tokenizer_json,
+                                             const json::Value& tokenizer_config);
 
 }  // namespace engine

@@ -37,7 +37,10 @@ void Tokenizer::Impl::encode_sentencepiece(std::string_view text, bool at_start,
     norm.clear();
     pieces.clear();
     heap.clear();
-    if (spec.add_space_prefix && at_start) norm.append(kSpaceMark);
+    if (spec.add_space_prefix && (at_start || spec.space_prefix_every_fragment) &&
+        !(spec.space_prefix_unless_space && (text[0] == ' ' || text.starts_with(kSpaceMark)))) {
+        norm.append(kSpaceMark);
+    }
     for (char c : text) {
         if (c == ' ') {
             norm.append(kSpaceMark);

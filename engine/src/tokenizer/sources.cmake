@@ -7,5 +7,6 @@ list(APPEND ENGINE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stream_decoder.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tokenizer_spec_gguf.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tokenizer_spec_hf.cpp
   ${CMAKE_CURRENT_LIST_DIR}/utf8.cpp
 )
