@@ -1,5 +1,7 @@
 #include "engine/model_bundle.h"
 
+#include "engine/hf_folder.h"
+
 namespace engine {
 
 std::optional<std::string> guess_chat_template_family(const Tokenizer& tokenizer) {
@@ -16,24 +18,40 @@ Result<std::unique_ptr<ModelBundle>> ModelBundle::load(const std::string& path) 
     if (!model) return model.error();
     std::unique_ptr<ModelBundle> bundle(new ModelBundle());
     bundle->model_ = std::move(*model);
-    const GgufFile* gguf = bundle->model_->gguf();
-    if (!gguf)
-        return make_error("[load] " + path + ": only GGUF models carry a tokenizer this build can read");
-
-    auto spec = tokenizer_spec_from_gguf(*gguf);
-    if (!spec) return spec.error();
-    auto tokenizer = Tokenizer::create(std::move(*spec));
-    if (!tokenizer) return tokenizer.error();
-    bundle->tokenizer_.emplace(std::move(*tokenizer));
-
     std::optional<std::string> source;
-    if (auto text = gguf->get_string("tokenizer.chat_template")) {
-        source = std::string(*text);
-        bundle->template_origin_ = "model file";
-    } else if (auto family = guess_chat_template_family(*bundle->tokenizer_)) {
-        if (auto builtin = builtin_chat_template(*family)) {
-            source = std::string(*builtin);
-            bundle->template_origin_ = "built-in " + *family;
+    if (const GgufFile* gguf = bundle->model_->gguf()) {
+        auto spec = tokenizer_spec_from_gguf(*gguf);
+        if (!spec) return spec.error();
+        auto tokenizer = Tokenizer::create(std::move(*spec));
+        if (!tokenizer) return tokenizer.error();
+        bundle->tokenizer_.emplace(std::move(*tokenizer));
+        if (auto text = gguf->get_string("tokenizer.chat_template")) {
+            source = std::string(*text);
+            bundle->template_origin_ = "model file";
+        }
+    } else if (const HfFolder* folder = bundle->model_->hf_folder()) {
+        if (folder->tokenizer.is_null())
+            return make_error("[load] " + path + ": the folder has no tokenizer.json");
+        auto spec = tokenizer_spec_from_hf(folder->tokenizer, folder->tokenizer_config);
+        if (!spec) return make_error("[load] " + path + "/tokenizer.json: " + spec.error().message);
+        auto tokenizer = Tokenizer::create(std::move(*spec));
+        if (!tokenizer) return tokenizer.error();
+        bundle->tokenizer_.emplace(std::move(*tokenizer));
+        if (const HfChatTemplate* t = folder->chat_template()) {
+            source = t->source;
+            bundle->template_origin_ = "model folder";
+        }
+    } else {
+        return make_error("[load] " + path + ": the model has no tokenizer");
+    }
+    // Files without a template (the Gemma 3 GGUF we ship, for one) get the
+    // vendor template that matches their special tokens.
+    if (!source) {
+        if (auto family = guess_chat_template_family(*bundle->tokenizer_)) {
+            if (auto builtin = builtin_chat_template(*family)) {
+                source = std::string(*builtin);
+                bundle->template_origin_ = "built-in " + *family;
+            }
         }
     }
     if (source) {
