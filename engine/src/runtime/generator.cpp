@@ -127,6 +127,9 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
 
     GenerationResult result;
     ENGINE_TRY(process_prompt(prompt, &result.timings));
+    // Sized once, so the decode loop itself does not allocate as it goes.
+    result.tokens.reserve(static_cast<size_t>(std::min(options.max_tokens, cache_->capacity() + 1)));
+    result.text.reserve(static_cast<size_t>(std::min<int64_t>(options.max_tokens, 4096)) * 4);
 
     Utf8StreamDecoder decoder(tokenizer_, /*skip_special=*/true);
     StopMatcher stops(options.stop_strings);
