@@ -8,6 +8,9 @@ packages=(
   libpcre2-dev            # tokenizer pre-splitting (Unicode classes)
   libgtest-dev            # unit tests
   nlohmann-json3-dev      # JSON in app/ (CLI output, importers)
+  qt6-base-dev qt6-base-dev-tools  # app/ services (Qt Core), Qt Test
+  libsqlite3-dev          # the workspace store (WAL, FTS5)
+  zlib1g-dev libzip-dev   # importing .gz and .zip files
   clang libclang-rt-14-dev  # libFuzzer targets for the file parsers
   python3 python3-pip     # scripts/fetch_models.sh downloads models with pip
 )
