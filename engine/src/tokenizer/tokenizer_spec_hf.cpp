@@ -341,7 +341,9 @@ Status derive_scores(const json::Value& model, Vocab& vocab, TokenizerSpec& spec
     std::string joined;
     int32_t previous = -1;
     for (size_t r = 0; r < merges->size(); ++r) {
-        const auto& [left, right] = (*merges)[r];
+        // Plain references, not a structured binding: clang 14 cannot capture those in the lambda below.
+        const auto& left = (*merges)[r].first;
+        const auto& right = (*merges)[r].second;
         joined.assign(left).append(right);
         const auto l = vocab.find(left);
         const auto rt = vocab.find(right);
