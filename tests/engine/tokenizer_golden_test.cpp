@@ -33,9 +33,9 @@ const Tokenizer& load(const std::string& file) {
     if (it != loaded.end()) return it->second;
     const std::string path = model_dir() + "/" + file;
     if (!std::filesystem::exists(path)) {
-        ADD_FAILURE()
-            << "model file " << path
-            << " is missing: run scripts/fetch_models.sh (or set CRUCIBLE_MODEL_DIR to the folder holding it)";
+        ADD_FAILURE() << "model file " << path
+                      << " is missing: run scripts/fetch_models.sh (or set CRUCIBLE_MODEL_DIR to the folder "
+                         "holding it)";
         throw std::runtime_error("missing model");
     }
     auto gguf = engine::GgufFile::open(path);

@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     limits.max_loop_iterations = 20000;  // keep each input fast
     limits.max_output_bytes = 1 << 20;
     limits.max_range = 1000;
-    auto parsed = engine::ChatTemplate::parse(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+    auto parsed =
+        engine::ChatTemplate::parse(std::string_view(reinterpret_cast<const char*>(data), size), limits);
     if (!parsed.ok()) return 0;
     engine::ChatRenderOptions options;
     options.add_generation_prompt = true;

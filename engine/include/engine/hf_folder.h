@@ -27,12 +27,12 @@ struct HfChatTemplate {
 
 struct HfFolder {
     std::string path;
-    json::Value config;                        // config.json (an object)
-    json::Value tokenizer;                     // tokenizer.json; null when absent and not required
-    json::Value tokenizer_config;              // tokenizer_config.json; null when absent
-    json::Value generation_config;             // generation_config.json; null when absent
+    json::Value config;                          // config.json (an object)
+    json::Value tokenizer;                       // tokenizer.json; null when absent and not required
+    json::Value tokenizer_config;                // tokenizer_config.json; null when absent
+    json::Value generation_config;               // generation_config.json; null when absent
     std::vector<HfChatTemplate> chat_templates;  // "default" first when there is one
-    SafetensorsCheckpoint weights;             // empty when options.load_weights is false
+    SafetensorsCheckpoint weights;               // empty when options.load_weights is false
 
     // nullptr when the folder has no template of that name.
     const HfChatTemplate* chat_template(std::string_view name = "default") const;
