@@ -12,6 +12,7 @@ packages=(
   libsqlite3-dev          # the workspace store (WAL, FTS5)
   zlib1g-dev libzip-dev   # importing .gz and .zip files
   clang libclang-rt-14-dev  # libFuzzer targets for the file parsers
+  clang-format            # the format check in the test suite
   python3 python3-pip     # scripts/fetch_models.sh downloads models with pip
 )
 
