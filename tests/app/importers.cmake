@@ -1,0 +1,2 @@
+# Trace importers (app/importers): one Qt Test per format family group.
+crucible_add_qt_test(test_importers SOURCES ${CMAKE_CURRENT_LIST_DIR}/importers_test.cpp LIBS app::core)
