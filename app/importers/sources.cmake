@@ -7,7 +7,9 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/openai_formats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/dataset_formats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/csv_format.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_internal.h
   ${CMAKE_CURRENT_LIST_DIR}/otlp_format.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/otlp_messages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/langfuse_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/langsmith_format.cpp
 )
