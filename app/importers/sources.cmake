@@ -10,6 +10,8 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/otlp_internal.h
   ${CMAKE_CURRENT_LIST_DIR}/otlp_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/otlp_messages.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/loose_messages.h
+  ${CMAKE_CURRENT_LIST_DIR}/loose_messages.cpp
   ${CMAKE_CURRENT_LIST_DIR}/langfuse_format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/langsmith_format.cpp
 )

@@ -190,9 +190,113 @@ void TestImportersObservability::otlpJsonLines() {
              joined(none.errors).c_str());
 }
 
-void TestImportersObservability::langfuseExports() {}
+void TestImportersObservability::langfuseExports() {
+    // Single-trace download: trace + observations + scores.
+    const std::string doc = readFixture("langfuse_trace.json");
+    const std::string format = detectFileFormat("trace-tr-39c.json", doc);
+    QCOMPARE(format, std::string("json:langfuse"));
+    const ParseOutcome out = parseDocument(format, doc);
+    QVERIFY2(out.errors.empty(), joined(out.errors).c_str());
+    QCOMPARE(out.traces.size(), size_t(1));  // one GENERATION; the SPAN is not a model call
+    const Trace& t = out.traces[0];
+    QCOMPARE(t.format, std::string("langfuse"));
+    QCOMPARE(t.externalId, std::string("obs-7a1"));
+    QCOMPARE(t.model, std::string("gpt-4.1-mini"));
+    QCOMPARE(t.messages.size(), size_t(3));
+    QCOMPARE(t.messages[0].role, std::string("system"));
+    QCOMPARE(t.messages[2].role, std::string("assistant"));
+    QCOMPARE(t.messages[2].content, std::string("It shipped."));
+    QCOMPARE(*t.promptTokens, int64_t(212));
+    QCOMPARE(*t.completionTokens, int64_t(14));
+    QCOMPARE(*t.costUsd, 0.0021);
+    QCOMPARE(*t.startedAtMs, int64_t(1772360100000));  // 2026-03-01T10:15:00Z
+    QCOMPARE(*t.latencyMs, 1250.0);
+    QCOMPARE(t.metadata["time_to_first_token_ms"].get<int64_t>(), int64_t(420));
+    QCOMPARE(t.metadata["parentObservationId"].get<std::string>(), std::string("obs-root"));
+    QCOMPARE(t.metadata["modelParameters"]["max_tokens"].get<int>(), 512);
+    QCOMPARE(t.tags, (std::vector<std::string>{"prod", "support"}));
+    QCOMPARE(t.metadata["trace"]["sessionId"].get<std::string>(), std::string("sess-1"));
+    // Scores of this observation and of the whole trace, not of other observations.
+    QCOMPARE(t.metadata["scores"].size(), size_t(2));
+    QCOMPARE(t.metadata["scores"][0]["name"].get<std::string>(), std::string("helpfulness"));
+    QCOMPARE(t.metadata["scores"][1]["name"].get<std::string>(), std::string("resolved"));
 
-void TestImportersObservability::langSmithRuns() {}
+    // Observations export as JSONL: string and {messages, tools} inputs, skipped SPANs, a cut line.
+    const auto ls = lines(readFixture("langfuse_observations.jsonl"));
+    QCOMPARE(detectFileFormat("observations.jsonl", ls[0]), std::string("langfuse"));
+    const ParseOutcome a = parseRecord("langfuse", ls[0]);
+    QVERIFY2(a.errors.empty(), joined(a.errors).c_str());
+    const Trace& plan = a.traces.at(0);
+    QCOMPARE(plan.messages.size(), size_t(2));
+    QCOMPARE(plan.messages[1].content, std::string("Day 1: Rome."));
+    QCOMPARE(plan.tools.size(), size_t(1));
+    QCOMPARE(*plan.promptTokens, int64_t(40));
+    QCOMPARE(*plan.costUsd, 0.0005);
+    QCOMPARE(*plan.startedAtMs, int64_t(1772359200000));  // 11:00+01:00 = 10:00Z
+    QCOMPARE(*plan.latencyMs, 2000.0);
+    const ParseOutcome span = parseRecord("auto", ls[1]);
+    QVERIFY(span.traces.empty() && span.errors.empty());
+    const ParseOutcome summarised = parseRecord("auto", ls[2]);
+    const Trace& sum = summarised.traces.at(0);
+    QCOMPARE(sum.format, std::string("langfuse"));
+    QCOMPARE(sum.messages[0].role, std::string("user"));
+    QCOMPARE(sum.messages[0].content, std::string("Summarise: the cat sat."));
+    QCOMPARE(sum.messages[1].content, std::string("A cat sat."));
+    QCOMPARE(*sum.completionTokens, int64_t(3));
+    QVERIFY(anyErrorContains(parseRecord("langfuse", ls[3]), "line is not JSON"));
+}
+
+void TestImportersObservability::langSmithRuns() {
+    const std::string doc = readFixture("langsmith_runs.json");
+    const std::string format = detectFileFormat("runs.json", doc);
+    QCOMPARE(format, std::string("json:langsmith"));
+    const ParseOutcome out = parseDocument(format, doc);
+    QVERIFY2(out.errors.empty(), joined(out.errors).c_str());
+    QCOMPARE(out.traces.size(), size_t(3));  // the chain run is skipped
+
+    const Trace& a = out.traces[0];
+    QCOMPARE(a.format, std::string("langsmith"));
+    QCOMPARE(a.externalId, std::string("8b1c2f0e-6a1d-4b7e-9a51-2f3c7d6e9a10"));
+    QCOMPARE(a.model, std::string("gpt-4.1-mini"));
+    QCOMPARE(a.messages.size(), size_t(2));
+    QCOMPARE(a.messages[1].content, std::string("It shipped."));
+    QCOMPARE(*a.promptTokens, int64_t(212));
+    QCOMPARE(*a.completionTokens, int64_t(14));
+    QCOMPARE(*a.latencyMs, 1077.0);  // timestamps kept in whole ms: 10:15:00.223 -> 10:15:01.300
+    QCOMPARE(a.tags, (std::vector<std::string>{"prod"}));
+    QVERIFY(a.metadata["dotted_order"].get<std::string>().find("8b1c2f0e") != std::string::npos);
+    QCOMPARE(a.metadata["parent_run_id"].get<std::string>(),
+             std::string("3f2a9c14-0b5e-4c1a-8d2e-7e6f5a4b3c21"));
+
+    // Serialized LangChain messages with tool calls; generations output; usage inside the message.
+    const Trace& b = out.traces[1];
+    QCOMPARE(b.model, std::string("claude-3-5-haiku"));
+    QCOMPARE(b.messages.size(), size_t(5));
+    QCOMPARE(b.messages[0].role, std::string("system"));
+    QCOMPARE(b.messages[1].content, std::string("Weather in Oslo?"));
+    QCOMPARE(b.messages[2].toolCalls.at(0).name, std::string("get_weather"));
+    QCOMPARE(b.messages[2].toolCalls[0].id, std::string("toolu_01"));
+    QCOMPARE(nlohmann::json::parse(b.messages[2].toolCalls[0].arguments)["city"].get<std::string>(),
+             std::string("Oslo"));
+    QCOMPARE(b.messages[3].role, std::string("tool"));
+    QCOMPARE(b.messages[3].toolCallId, std::string("toolu_01"));
+    QCOMPARE(b.messages[4].content, std::string("Snowy, -3°C."));
+    QCOMPARE(*b.promptTokens, int64_t(120));
+    QCOMPARE(*b.costUsd, 0.00031);
+    QCOMPARE(*b.latencyMs, 2500.0);
+
+    // A completion LLM: prompts list, text generations, llm_output.token_usage.
+    const Trace& c = out.traces[2];
+    QCOMPARE(c.messages.size(), size_t(2));
+    QCOMPARE(c.messages[0].content, std::string("Complete: roses are"));
+    QCOMPARE(c.messages[1].content, std::string(" red."));
+    QCOMPARE(*c.completionTokens, int64_t(2));
+
+    // The same runs as JSONL lines.
+    QCOMPARE(detectRecordFormat(R"({"run_type":"llm","inputs":{}})"), std::string("langsmith"));
+    const ParseOutcome chain = parseRecord("langsmith", R"({"run_type":"chain","inputs":{"x":1}})");
+    QVERIFY(chain.traces.empty() && chain.errors.empty());
+}
 
 QTEST_GUILESS_MAIN(TestImportersObservability)
 #include "importers_observability_test.moc"

@@ -356,20 +356,23 @@ void TestImporters::csvMapping() {
     QCOMPARE(t.tags, (std::vector<std::string>{"math", "arith"}));
     QCOMPARE(t.metadata["difficulty"].get<std::string>(), std::string("easy"));
 
-    const Trace& q = parseRecord(format, records[2]).traces.at(0);
+    const ParseOutcome quoted = parseRecord(format, records[2]);
+    const Trace& q = quoted.traces.at(0);
     QCOMPARE(q.messages[0].content, std::string("Quote \"this\", please"));
     QCOMPARE(q.messages[1].content, std::string("He said \"hi\", then\nleft on a new line."));
 
     // Explicit mapping, completed with the header by withCsvHeader.
     const std::string explicitFormat =
         withCsvHeader("csv:prompt=answer,response=question,model=difficulty", text);
-    const Trace& swapped = parseRecord(explicitFormat, records[3]).traces.at(0);
+    const ParseOutcome swappedOut = parseRecord(explicitFormat, records[3]);
+    const Trace& swapped = swappedOut.traces.at(0);
     QCOMPARE(swapped.messages[0].content, std::string("ok"));
     QCOMPARE(swapped.messages[1].content, std::string("Short, with comma"));
     QCOMPARE(swapped.model, std::string("medium"));
 
     // Index mapping needs no header; a bad column name is an error naming the header.
-    const Trace& byIndex = parseRecord("csv:prompt=1,response=0", "a,b").traces.at(0);
+    const ParseOutcome byIndexOut = parseRecord("csv:prompt=1,response=0", "a,b");
+    const Trace& byIndex = byIndexOut.traces.at(0);
     QCOMPARE(byIndex.messages[0].content, std::string("b"));
     const ParseOutcome bad = parseRecord(withCsvHeader("csv:prompt=nope", text), records[1]);
     QVERIFY(bad.traces.empty());
