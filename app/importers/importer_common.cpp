@@ -70,7 +70,41 @@ std::string sanitizeUtf8(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// Nesting depth of a JSON text (brackets outside strings). Copying and
+// dumping nlohmann values recurse, so hostile depth must stop here.
+int maxNesting(std::string_view text) {
+    int depth = 0, deepest = 0;
+    bool inString = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+constexpr int kMaxJsonDepth = 256;
+
+}  // namespace
+
 std::optional<Json> parseJson(std::string_view text, std::string& error) {
+    if (maxNesting(text) > kMaxJsonDepth) {
+        error = "record nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+        return std::nullopt;
+    }
     std::string cleaned;
     if (!isValidUtf8(text)) {
         cleaned = sanitizeUtf8(text);

@@ -73,6 +73,7 @@ private Q_SLOTS:
     void detectFiles();
     void autoDetectPerLine();
     void tenMegabyteRecord();
+    void hostileInputsDoNotCrash();
 };
 
 void TestImporters::openAiChatJsonl() {
@@ -457,6 +458,32 @@ void TestImporters::tenMegabyteRecord() {
     QVERIFY2(out.errors.empty(), joined(out.errors).c_str());
     QCOMPARE(out.traces.at(0).messages[0].content.size(), big.size());
     QCOMPARE(out.traces[0].raw.size(), record.size());
+}
+
+void TestImporters::hostileInputsDoNotCrash() {
+    // Deep nesting is refused with a reason instead of exhausting the stack.
+    const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+    QVERIFY(anyErrorContains(parseRecord("auto", deep), "nests deeper than"));
+    QVERIFY(!parseDocument("auto", deep).errors.empty());
+    // Every prefix length of every fixture: errors or traces, never a crash or an exception.
+    const char* fixtures[] = {
+        "openai_chat.jsonl",   "chat_log.jsonl",      "dpo.jsonl",       "rft.jsonl",
+        "sharegpt.json",       "alpaca.jsonl",        "otlp_genai.json", "otlp_lines.jsonl",
+        "langfuse_trace.json", "langsmith_runs.json", "qa.csv"};
+    size_t outcomes = 0;
+    for (const char* name : fixtures) {
+        const std::string text = readFixture(name);
+        const size_t step = std::max<size_t>(1, text.size() / 97);
+        for (size_t n = 0; n <= text.size(); n += step) {
+            const std::string_view prefix(text.data(), n);
+            const ParseOutcome r = parseRecord("auto", prefix);
+            const ParseOutcome d = parseDocument("json:auto", prefix);
+            (void)detectFileFormat(name, prefix);
+            outcomes += (r.traces.empty() && r.errors.empty() ? 0 : 1) +
+                        (d.traces.empty() && d.errors.empty() ? 0 : 1);
+        }
+    }
+    QVERIFY(outcomes > 0);
 }
 
 QTEST_GUILESS_MAIN(TestImporters)
