@@ -34,6 +34,7 @@ struct Message {
     std::vector<ToolCall> toolCalls;
     std::string toolCallId;  // tool results: the call they answer
     std::string name;        // tool results / named participants
+    std::optional<double> weight;  // training weight when the source gives one (OpenAI SFT: 0 = context only)
 };
 
 struct TokenLogprob {
