@@ -32,8 +32,8 @@ struct Message {
     std::string content;             // text content; the concatenated text parts when parts exist
     std::vector<ContentPart> parts;  // empty for plain string content
     std::vector<ToolCall> toolCalls;
-    std::string toolCallId;  // tool results: the call they answer
-    std::string name;        // tool results / named participants
+    std::string toolCallId;        // tool results: the call they answer
+    std::string name;              // tool results / named participants
     std::optional<double> weight;  // training weight when the source gives one (OpenAI SFT: 0 = context only)
 };
 
