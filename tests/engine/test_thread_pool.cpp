@@ -40,3 +40,15 @@ TEST(ThreadPool, ResultsAreVisibleToCallerAfterRun) {
         ASSERT_EQ(out[1], round + 1);
     }
 }
+
+// More shares than cores: workers are often descheduled when a call starts, so
+// the caller claims their shares; every share must still run exactly once per
+// call, on some thread, and never overlap the next call.
+TEST(ThreadPool, EveryShareRunsExactlyOnceWhenWorkersAreLate) {
+    engine::ThreadPool pool(6);
+    std::vector<int> hits(6, 0);
+    for (int round = 1; round <= 3000; ++round) {
+        pool.run([&](int ith, int) { hits[static_cast<size_t>(ith)] += 1; });
+        for (int i = 0; i < 6; ++i) ASSERT_EQ(hits[static_cast<size_t>(i)], round) << "share " << i;
+    }
+}

@@ -1,10 +1,17 @@
 // A fixed pool of worker threads for data-parallel kernels.
 //
 // Decode runs hundreds of small parallel regions per token, so dispatch must
-// cost microseconds: workers spin briefly on an atomic generation counter and
-// only then sleep (std::atomic::wait). run() is called from one thread at a
-// time (the owner); the caller takes part as thread 0, so a pool of size 1
-// runs everything inline. No heap allocation per call.
+// cost microseconds: workers spin briefly on an atomic generation counter
+// (yielding the core after a few microseconds) and only then sleep
+// (std::atomic::wait). run() is called from one thread at a time (the owner);
+// the caller takes part as thread 0, so a pool of size 1 runs everything
+// inline. No heap allocation per call.
+//
+// Each share ith of a call is claimed exactly once, by its worker or, when that
+// worker has not woken up by the time the caller finished its own share, by the
+// caller itself: a worker descheduled by another process then costs its share
+// of work, not a whole scheduler time slice. Shares must therefore depend only
+// on (ith, nth), never on which OS thread runs them.
 #pragma once
 
 #include <atomic>
@@ -53,8 +60,16 @@ private:
     std::vector<std::thread> workers_;
     Call call_ = nullptr;
     void* ctx_ = nullptr;
+    bool claim(int ith, uint32_t gen);
+
     std::atomic<uint32_t> generation_{0};
-    std::atomic<int> pending_{0};
+    std::atomic<int> pending_{0};  // shares 1..n-1 not finished yet
+    // Per share: the last generation it was claimed for (a share is claimed for
+    // generation g by moving its slot from g - 1 to g). One cache line each.
+    struct alignas(64) Slot {
+        std::atomic<uint32_t> claimed{0};
+    };
+    std::vector<Slot> slots_;
     std::atomic<bool> stop_{false};
 };
 

@@ -15,7 +15,7 @@
 
 namespace engine::cpu {
 
-constexpr int kMaxTile = 4;  // tokens per weight-row pass
+constexpr int kMaxTile = 8;  // most tokens per weight-row pass (KernelSet::tile may be less)
 
 // act points at float rows (F32/F16/BF16 weights), BlockQ8A rows (32-element
 // types) or BlockQ8K rows (K-quants); act_stride is in bytes.
@@ -30,6 +30,9 @@ struct KernelSet {
     void (*quantize_q8a)(const float* x, quant::BlockQ8A* y, int64_t k);
     void (*quantize_q8k)(const float* x, quant::BlockQ8K* y, int64_t k);
     DotFn f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k;
+    // Tokens per weight-row pass (1..kMaxTile): as many as the registers hold.
+    // Per-token arithmetic does not depend on it.
+    int tile;
 };
 
 enum class ActFormat { f32, q8a, q8k };

@@ -248,6 +248,7 @@ const KernelSet& kernels_scalar() {
         dot_q4_k,
         dot_q5_k,
         dot_q6_k,
+        kMaxTile,
     };
     return ks;
 }

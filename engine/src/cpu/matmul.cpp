@@ -195,8 +195,8 @@ void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
     pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
         for (int64_t rb = r0; rb < r1; rb += kRowBlock) {
             const int64_t re = std::min(r1, rb + kRowBlock);
-            for (int64_t t0 = 0; t0 < n_tokens; t0 += cpu::kMaxTile) {
-                const int nt = static_cast<int>(std::min<int64_t>(cpu::kMaxTile, n_tokens - t0));
+            for (int64_t t0 = 0; t0 < n_tokens; t0 += ks.tile) {
+                const int nt = static_cast<int>(std::min<int64_t>(ks.tile, n_tokens - t0));
                 const uint8_t* a = act + static_cast<size_t>(t0) * act_stride;
                 float* yt = y + static_cast<size_t>(t0) * ldy;
                 for (int64_t r = rb; r < re; ++r)

@@ -8,10 +8,33 @@
 namespace engine::ops {
 namespace {
 
-float dot(const float* a, const float* b, int64_t n) {
-    float s = 0.0f;
-    for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+// The vector loops below have a fixed association (lane l of a 16-lane
+// accumulator sums the products of elements l, l + 16, ..., then a fixed
+// halving tree), so every clone and every thread count computes bitwise the
+// same value; only the instruction width differs between the clones.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ENGINE_VECTOR_CLONES __attribute__((target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")))
+#else
+#define ENGINE_VECTOR_CLONES
+#endif
+
+constexpr int kLanes = 16;
+
+ENGINE_VECTOR_CLONES float dot(const float* a, const float* b, int64_t n) {
+    float acc[kLanes] = {};
+    int64_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (int l = 0; l < kLanes; ++l) acc[l] += a[i + l] * b[i + l];
+    for (int w = kLanes / 2; w > 0; w /= 2)
+        for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
+    float s = acc[0];
+    for (; i < n; ++i) s += a[i] * b[i];
     return s;
+}
+
+// y += p * x over n values (lane-wise, so already independent of the width).
+ENGINE_VECTOR_CLONES void axpy(float* y, float p, const float* x, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] += p * x[i];
 }
 
 // One query row of one head; scores: at least pos_q + 1 floats.
@@ -32,11 +55,7 @@ void attend_one(const AttentionShape& sh, const float* qv, const float* kh, cons
         sum += p;
     }
     std::fill(outv, outv + hd, 0.0f);
-    for (int64_t j = lo; j <= pos_q; ++j) {
-        const float p = scores[j];
-        const float* vj = vh + j * hd;
-        for (int64_t i = 0; i < hd; ++i) outv[i] += p * vj[i];
-    }
+    for (int64_t j = lo; j <= pos_q; ++j) axpy(outv, scores[j], vh + j * hd, hd);
     const float inv = 1.0f / sum;
     for (int64_t i = 0; i < hd; ++i) outv[i] *= inv;
 }
