@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cpu/kernels.h"
@@ -19,7 +20,10 @@ namespace {
 const DType kTypes[] = {DType::F32,  DType::F16,  DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1,
                         DType::Q5_0, DType::Q5_1, DType::Q4_K, DType::Q5_K, DType::Q6_K};
 
-const CpuPath kPaths[] = {CpuPath::scalar, CpuPath::avx2, CpuPath::avx_vnni, CpuPath::avx512};
+const CpuPath kPaths[] = {CpuPath::scalar, CpuPath::avx2, CpuPath::avx_vnni,
+                          CpuPath::avx512, CpuPath::neon, CpuPath::neon_dotprod};
+const CpuPath kSimdPaths[] = {CpuPath::avx2, CpuPath::avx_vnni, CpuPath::avx512, CpuPath::neon,
+                              CpuPath::neon_dotprod};
 
 // k per type: odd block counts (pairs plus a tail block), and a float tail for the
 // plain types (not a multiple of the 16-element SIMD step).
@@ -148,7 +152,7 @@ TEST(Matmul, EverySimdPathAgreesWithScalar) {
     PathGuard guard;
     engine::ThreadPool pool(1);
     int n_paths = 0;
-    for (CpuPath path : {CpuPath::avx2, CpuPath::avx_vnni, CpuPath::avx512}) {
+    for (CpuPath path : kSimdPaths) {
         if (!engine::cpu_path_available(path)) continue;
         ++n_paths;
         for (DType type : kTypes) {
@@ -176,6 +180,8 @@ TEST(Matmul, EverySimdPathAgreesWithScalar) {
     }
 #if defined(__x86_64__)
     EXPECT_GE(n_paths, 1) << "an x86-64 CI machine is expected to have at least AVX2";
+#elif defined(__aarch64__)
+    EXPECT_GE(n_paths, 1) << "every aarch64 Linux CPU has NEON";
 #endif
 }
 
@@ -190,13 +196,15 @@ TEST(Matmul, SimdActivationQuantizersAreBitIdenticalToScalar) {
     std::vector<engine::quant::BlockQ8K> b_ref(k / 256), b_got(k / 256);
     ref.quantize_q8a(x.data(), a_ref.data(), k);
     ref.quantize_q8k(x.data(), b_ref.data(), k);
-    for (const auto* ks :
-         {engine::cpu::kernels_avx2(), engine::cpu::kernels_avx_vnni(), engine::cpu::kernels_avx512()}) {
-        if (ks == nullptr) continue;
-        CpuPath p = std::string(ks->name) == "avx2"       ? CpuPath::avx2
-                    : std::string(ks->name) == "avx_vnni" ? CpuPath::avx_vnni
-                                                          : CpuPath::avx512;
-        if (!engine::cpu_path_available(p)) continue;
+    const std::pair<const engine::cpu::KernelSet*, CpuPath> sets[] = {
+        {engine::cpu::kernels_avx2(), CpuPath::avx2},
+        {engine::cpu::kernels_avx_vnni(), CpuPath::avx_vnni},
+        {engine::cpu::kernels_avx512(), CpuPath::avx512},
+        {engine::cpu::kernels_neon(), CpuPath::neon},
+        {engine::cpu::kernels_neon_dotprod(), CpuPath::neon_dotprod},
+    };
+    for (const auto& [ks, p] : sets) {
+        if (ks == nullptr || !engine::cpu_path_available(p)) continue;
         SCOPED_TRACE(ks->name);
         ks->quantize_q8a(x.data(), a_got.data(), k);
         ks->quantize_q8k(x.data(), b_got.data(), k);
@@ -205,6 +213,7 @@ TEST(Matmul, SimdActivationQuantizersAreBitIdenticalToScalar) {
     }
 }
 
+#if defined(__x86_64__)
 // The x86 variants differ only in the int8 dot instruction, which yields the same
 // exact integer sums, so their outputs must be bitwise equal.
 TEST(Matmul, X86PathsAreBitwiseEqualToEachOther) {
@@ -226,6 +235,7 @@ TEST(Matmul, X86PathsAreBitwiseEqualToEachOther) {
         }
     }
 }
+#endif
 
 TEST(Matmul, ResultsDoNotDependOnThreadCountOrBatchSize) {
     PathGuard guard;

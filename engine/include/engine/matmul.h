@@ -32,10 +32,12 @@ void get_rows(const TensorView& w, const int32_t* ids, int64_t n, float* out);
 // Instruction-set paths of the CPU kernels. The best available one is chosen
 // once at start-up; tests and benchmarks may force another.
 enum class CpuPath {
-    scalar,    // portable C++, every platform
-    avx2,      // AVX2 + FMA + F16C, int8 dot products with maddubs/madd
-    avx_vnni,  // as avx2 with AVX-VNNI dpbusd (VEX encoded; Alder Lake, Sapphire Rapids, Zen 5)
-    avx512,    // as avx2 with AVX-512 VNNI dpbusd (on 256-bit registers)
+    scalar,        // portable C++, every platform
+    avx2,          // AVX2 + FMA + F16C, int8 dot products with maddubs/madd
+    avx_vnni,      // as avx2 with AVX-VNNI dpbusd (VEX encoded; Alder Lake, Sapphire Rapids, Zen 5)
+    avx512,        // as avx2 with AVX-512 VNNI dpbusd (on 256-bit registers)
+    neon,          // aarch64 Advanced SIMD, int8 products with smull/sadalp
+    neon_dotprod,  // as neon with the ARMv8.2 dot product sdot
 };
 
 const char* cpu_path_name(CpuPath path);

@@ -45,5 +45,8 @@ const KernelSet& kernels_scalar();
 const KernelSet* kernels_avx2();
 const KernelSet* kernels_avx_vnni();
 const KernelSet* kernels_avx512();
+// nullptr when the build has no such path (non-aarch64 targets).
+const KernelSet* kernels_neon();
+const KernelSet* kernels_neon_dotprod();
 
 }  // namespace engine::cpu

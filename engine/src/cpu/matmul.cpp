@@ -7,6 +7,10 @@
 #include <limits>
 #include <vector>
 
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#endif
+
 #include "cpu/kernels.h"
 #include "engine/quant.h"
 
@@ -25,12 +29,17 @@ const cpu::KernelSet* kernels_for(CpuPath path) {
             return cpu::kernels_avx_vnni();
         case CpuPath::avx512:
             return cpu::kernels_avx512();
+        case CpuPath::neon:
+            return cpu::kernels_neon();
+        case CpuPath::neon_dotprod:
+            return cpu::kernels_neon_dotprod();
     }
     return nullptr;
 }
 
 CpuPath detect_best() {
-    for (CpuPath p : {CpuPath::avx512, CpuPath::avx_vnni, CpuPath::avx2})
+    for (CpuPath p :
+         {CpuPath::avx512, CpuPath::avx_vnni, CpuPath::avx2, CpuPath::neon_dotprod, CpuPath::neon})
         if (cpu_path_available(p)) return p;
     return CpuPath::scalar;
 }
@@ -110,6 +119,10 @@ const char* cpu_path_name(CpuPath path) {
             return "avx_vnni";
         case CpuPath::avx512:
             return "avx512";
+        case CpuPath::neon:
+            return "neon";
+        case CpuPath::neon_dotprod:
+            return "neon_dotprod";
     }
     return "?";
 }
@@ -129,8 +142,17 @@ bool cpu_path_available(CpuPath path) {
             return cpu_path_available(CpuPath::avx2) && __builtin_cpu_supports("avx512f") &&
                    __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                    __builtin_cpu_supports("avx512vnni");
+        case CpuPath::neon:
+        case CpuPath::neon_dotprod:
+            return false;
     }
     return false;
+#elif defined(__aarch64__)
+    // kernels_for() is non-null only for scalar and the NEON paths on aarch64.
+    const unsigned long hwcap = getauxval(AT_HWCAP);
+    if (path == CpuPath::neon) return (hwcap & HWCAP_ASIMD) != 0;
+    if (path == CpuPath::neon_dotprod) return (hwcap & HWCAP_ASIMD) != 0 && (hwcap & HWCAP_ASIMDDP) != 0;
+    return path == CpuPath::scalar;
 #else
     return path == CpuPath::scalar;
 #endif

@@ -26,3 +26,17 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
 else()
   list(APPEND ENGINE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/kernels_none.cpp)
 endif()
+
+# aarch64 NEON kernels (kernels_neon.inc), built twice: plain Advanced SIMD, and
+# with the ARMv8.2 dot product; matmul.cpp picks one with getauxval(AT_HWCAP).
+# On other targets both files only define nullptr stubs.
+list(APPEND ENGINE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/kernels_neon.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/kernels_neon_dotprod.cpp
+)
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_neon.cpp
+    PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")
+  set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_neon_dotprod.cpp
+    PROPERTIES COMPILE_OPTIONS "-march=armv8.2-a+dotprod;-ffp-contract=off")
+endif()
