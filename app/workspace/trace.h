@@ -5,9 +5,8 @@
 // (std::string, nlohmann::json) so it crosses threads and layers freely.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,8 +28,8 @@ struct ContentPart {
 };
 
 struct Message {
-    std::string role;      // system, user, assistant, tool (developer -> system)
-    std::string content;   // text content; the concatenated text parts when parts exist
+    std::string role;                // system, user, assistant, tool (developer -> system)
+    std::string content;             // text content; the concatenated text parts when parts exist
     std::vector<ContentPart> parts;  // empty for plain string content
     std::vector<ToolCall> toolCalls;
     std::string toolCallId;  // tool results: the call they answer
@@ -53,7 +52,7 @@ struct Trace {
 
     // What happened.
     std::string model;
-    std::vector<Message> messages;    // the whole conversation, final assistant answer last
+    std::vector<Message> messages;                   // the whole conversation, final assistant answer last
     nlohmann::json tools = nlohmann::json::array();  // tool definitions offered to the model
     std::optional<Message> rejected;  // preference data: the rejected answer (chosen = last assistant)
     nlohmann::json groundTruth;       // reference answer / RFT ground truth (null when absent)
