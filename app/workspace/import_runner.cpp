@@ -183,6 +183,7 @@ private:
     std::vector<std::vector<Label>> m_labels;  // per pending trace (canonical imports)
     std::vector<Rejection> m_rejections;
     std::map<std::string, ImportCounters> m_pending;  // counters of the unflushed batch
+    bool m_canonical = false;                         // the current file is Crucible canonical JSONL
 };
 
 engine::Status Session::start() {
@@ -231,10 +232,11 @@ void Session::reject(const std::string& format, const std::string& file, int64_t
 
 engine::Status Session::addTraces(std::vector<Trace> traces, const std::string& fileKey, int64_t line,
                                   std::vector<Label> labels) {
+    const bool canonical = !labels.empty() || m_canonical;
     for (size_t i = 0; i < traces.size(); ++i) {
         Trace& t = traces[i];
-        if (t.sourceFile.empty()) t.sourceFile = fileKey;
-        if (t.sourceLine == 0) t.sourceLine = line;
+        if (!canonical && t.sourceFile.empty()) t.sourceFile = fileKey;  // canonical records keep theirs
+        if (!canonical && t.sourceLine == 0) t.sourceLine = line;
         if (i == 0) ++m_pending[t.format].read;  // one record, however many traces it yields
         m_traces.push_back(std::move(t));
         m_labels.push_back(i == 0 ? std::move(labels) : std::vector<Label>());
@@ -314,6 +316,7 @@ engine::Status Session::flush(const Progress& progress, const FileEntry& entry) 
 engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, const std::string& format,
                                     Progress& progress) {
     const bool canonical = format == kCanonicalFormat;
+    m_canonical = canonical;
     const size_t batch = static_cast<size_t>(std::max(1, m_options.batchSize));
     std::string line;
     for (;;) {
@@ -359,6 +362,7 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
 
 engine::Status Session::importDocument(const FileEntry& entry, LineReader& reader, const std::string& format,
                                        Progress& progress) {
+    m_canonical = false;
     auto document = reader.readAll();
     if (!document) return document.error();
     ParsedRecords parsed = m_parsers.parseDocument(format, *document);

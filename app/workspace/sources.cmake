@@ -36,4 +36,5 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/import_runner.cpp
   ${CMAKE_CURRENT_LIST_DIR}/line_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/record_parsers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/exporter.cpp
   ${workspace_migrations_cpp})
