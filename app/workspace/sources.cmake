@@ -37,4 +37,5 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/line_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/record_parsers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exporter.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/workspace_paths.cpp
   ${workspace_migrations_cpp})
