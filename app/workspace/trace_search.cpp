@@ -77,9 +77,14 @@ std::optional<Cursor> parseCursor(const std::string& text) {
     return std::nullopt;
 }
 
-BuiltSql buildSearch(const SearchQuery& q, const std::string& fts, const Cursor& cursor, Mode mode) {
+// ftsAsFilter: for a date/length order over many full-text matches, walk the
+// order's index and test membership in the (materialised) match set, stopping
+// after one page, instead of fetching and sorting every match.
+BuiltSql buildSearch(const SearchQuery& q, const std::string& fts, const Cursor& cursor, Mode mode,
+                     bool ftsAsFilter = false) {
     BuiltSql b;
     const bool relevance = q.sort == SearchQuery::Sort::Relevance && !fts.empty();
+    if (relevance) ftsAsFilter = false;
     const char* key = q.sort == SearchQuery::Sort::Length ? "t.total_length" : "t.sort_time_ms";
     std::string select;
     if (mode == Mode::Count)
@@ -92,7 +97,12 @@ BuiltSql buildSearch(const SearchQuery& q, const std::string& fts, const Cursor&
             " t.total_length, t.has_tool_calls, t.label_verdict, t.label_score";
     std::vector<std::string> where;
     std::string from;
-    if (!fts.empty()) {
+    if (!fts.empty() && ftsAsFilter) {
+        from = " FROM traces t";
+        // The unary + keeps the planner from driving the loop by this set.
+        where.push_back("+t.id IN (SELECT rowid FROM traces_fts WHERE traces_fts MATCH ?)");
+        b.params.emplace_back(fts);
+    } else if (!fts.empty()) {
         from = " FROM traces_fts JOIN traces t ON t.id = traces_fts.rowid";
         where.push_back("traces_fts MATCH ?");
         b.params.emplace_back(fts);
@@ -198,7 +208,17 @@ engine::Result<SearchPage> TraceStore::search(const SearchQuery& query) {
     }
     SearchPage page;
     page.ftsQuery = *fts;
-    const BuiltSql built = buildSearch(query, *fts, cursor, Mode::Page);
+    bool ftsAsFilter = false;
+    if (!fts->empty() && query.sort != SearchQuery::Sort::Relevance) {
+        auto many = m_db.prepare(
+            "SELECT count(*) FROM (SELECT rowid FROM traces_fts WHERE traces_fts MATCH ?1 LIMIT 2000)");
+        if (!many) return many.error();
+        many->bindText(1, *fts);
+        auto row = many->step();
+        if (!row) return row.error();
+        ftsAsFilter = many->columnInt(0) >= 2000;
+    }
+    const BuiltSql built = buildSearch(query, *fts, cursor, Mode::Page, ftsAsFilter);
     auto stmt = m_db.prepare(built.sql);
     if (!stmt) return stmt.error();
     bindAll(*stmt, built.params);

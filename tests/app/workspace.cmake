@@ -15,3 +15,9 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(WORKSPACE_TEST_LIBZIP REQUIRED IMPORTED_TARGET libzip)
 target_link_libraries(workspace_import_test PRIVATE ZLIB::ZLIB PkgConfig::WORKSPACE_TEST_LIBZIP)
 crucible_add_qt_test(workspace_export_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/workspace_export_test.cpp LIBS app::core)
+
+# bench/bench_workspace.py drives this tool (not a test; built with the suite so it stays compiling).
+add_executable(bench_workspace ${CMAKE_SOURCE_DIR}/bench/bench_workspace.cpp)
+target_link_libraries(bench_workspace PRIVATE app::core)
+target_include_directories(bench_workspace PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+crucible_set_warnings(bench_workspace)

@@ -2,6 +2,7 @@
 // datasets, search with every filter, paging, hostile full-text queries.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -349,6 +350,49 @@ private Q_SLOTS:
         QVERIFY(page.ok());
         QCOMPARE(indexesOf(page->rows), expected([](int i) { return i % 5 == 0; }));
         QCOMPARE(*m_store->traceCount(), int64_t{kCount + 2});  // nothing dropped
+    }
+
+    // Past 2000 matches the store switches plans (walks the date index, filters by
+    // the match set); the rows must be the same ones the plain plan would give.
+    void manyFullTextMatchesSortedByDate() {
+        QTemporaryDir dir;
+        auto db = Database::open(dir.filePath("many.sqlite").toStdString());
+        QVERIFY(db.ok());
+        TraceStore store(**db);
+        std::vector<Trace> traces;
+        for (int i = 0; i < 2500; ++i) {
+            Trace t = makeTrace(i);
+            t.startedAtMs = int64_t{1000} * ((i * 7919) % 2500);  // dates not in insertion order
+            t.messages[1].content = (i % 5 == 4 ? "rare and common " : "common words ") + std::to_string(i);
+            traces.push_back(std::move(t));
+        }
+        QVERIFY(store.insertBatch(traces).ok());
+        for (bool descending : {true, false}) {
+            for (const char* text : {"common", "rare"}) {
+                SearchQuery q;
+                q.text = text;
+                q.descending = descending;
+                q.models = {"llama-3"};
+                q.limit = 25;
+                std::vector<int64_t> got;
+                for (int pages = 0; pages < 3; ++pages) {
+                    auto page = store.search(q);
+                    QVERIFY(page.ok());
+                    for (const auto& r : page->rows) got.push_back(r.sortTimeMs);
+                    q.after = page->nextCursor;
+                }
+                std::vector<int64_t> want;
+                for (int i = 0; i < 2500; ++i) {
+                    const bool match = std::string(text) == "common" || i % 5 == 4;
+                    if (match && makeTrace(i).model == "llama-3")
+                        want.push_back(int64_t{1000} * ((i * 7919) % 2500));
+                }
+                std::sort(want.begin(), want.end());
+                if (descending) std::reverse(want.begin(), want.end());
+                want.resize(75);
+                QCOMPARE(got, want);
+            }
+        }
     }
 
     void datasetsAreVersioned() {
