@@ -6,6 +6,10 @@ int run_info(int argc, char** argv);
 int run_generate(int argc, char** argv);
 int run_chat(int argc, char** argv);
 int run_bench(int argc, char** argv);
+int run_import(int argc, char** argv);
+int run_traces(int argc, char** argv);
+int run_datasets(int argc, char** argv);
+int run_export(int argc, char** argv);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -13,6 +17,10 @@ const std::vector<Command>& commands() {
         {"generate", "complete one prompt (streamed, or --json with token ids and log-probs)", run_generate},
         {"chat", "chat with a model in the terminal", run_chat},
         {"bench", "measure prefill and decode tokens/s and peak memory", run_bench},
+        {"import", "import trace files, folders, .gz and .zip into the workspace", run_import},
+        {"traces", "list, search, show and label the workspace's traces", run_traces},
+        {"datasets", "create, list and show versioned datasets of traces", run_datasets},
+        {"export", "export traces as SFT, preference, RFT or canonical JSONL", run_export},
     };
     return table;
 }
