@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/json.h"
+#include "json/float_repr.h"
 
 namespace engine::json {
 namespace {
@@ -113,17 +114,9 @@ void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
     out.push_back('"');
 }
 
-// Python repr(float): shortest round-trip digits; fixed notation when the
+// Finite values only. Python repr(float): shortest round-trip digits; fixed notation when the
 // decimal exponent is in [-4, 16), else d.ddde+XX with at least two exponent digits.
-void dump_double(std::string& out, double d) {
-    if (std::isnan(d)) {
-        out += "NaN";
-        return;
-    }
-    if (std::isinf(d)) {
-        out += d < 0 ? "-Infinity" : "Infinity";
-        return;
-    }
+void append_finite_repr(std::string& out, double d) {
     if (std::signbit(d)) out.push_back('-');
     d = std::fabs(d);
     char buf[64];
@@ -187,7 +180,7 @@ public:
                 out += std::to_string(v.as_int());
                 break;
             case Type::real:
-                dump_double(out, v.as_double());
+                append_json_double(out, v.as_double());
                 break;
             case Type::string:
                 dump_string(out, v.as_string(), o_.ensure_ascii);
@@ -253,6 +246,24 @@ std::string dump(const Value& value, const DumpOptions& options) {
     std::string out;
     Dumper(options).value(out, value, 0);
     return out;
+}
+
+std::string python_float_repr(double d) {
+    if (std::isnan(d)) return "nan";
+    if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+    std::string out;
+    append_finite_repr(out, d);
+    return out;
+}
+
+void append_json_double(std::string& out, double d) {
+    if (std::isnan(d)) {
+        out += "NaN";
+    } else if (std::isinf(d)) {
+        out += d < 0 ? "-Infinity" : "Infinity";
+    } else {
+        append_finite_repr(out, d);
+    }
 }
 
 }  // namespace engine::json
