@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/utf8.h"
 #include "engine/json.h"
 #include "json/float_repr.h"
 
@@ -19,36 +20,6 @@ void append_u_escape(std::string& out, uint32_t unit) {
     out.push_back(kHex[(unit >> 8) & 15]);
     out.push_back(kHex[(unit >> 4) & 15]);
     out.push_back(kHex[unit & 15]);
-}
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when malformed.
-size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
-    auto b = static_cast<unsigned char>(s[i]);
-    size_t n;
-    if (b < 0x80) {
-        cp = b;
-        return 1;
-    } else if ((b & 0xE0) == 0xC0) {
-        n = 2;
-        cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-        n = 3;
-        cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-        n = 4;
-        cp = b & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
 }
 
 void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
@@ -92,12 +63,10 @@ void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
                 if (c < 0x80) {
                     append_u_escape(out, c);  // other control characters, and DEL under ensure_ascii
                 } else {
-                    uint32_t cp = 0;
-                    size_t n = decode_utf8(s, i, cp);
-                    if (n == 0) {
-                        cp = 0xFFFD;  // malformed byte: Python strings cannot hold it either
-                        n = 1;
-                    }
+                    size_t n = 1;
+                    bool valid = false;
+                    uint32_t cp = utf8::decode_at(s, i, n, valid);
+                    if (!valid) cp = 0xFFFD;  // malformed byte (n == 1): Python strings cannot hold it either
                     if (cp >= 0x10000) {
                         cp -= 0x10000;
                         append_u_escape(out, 0xD800 + (cp >> 10));
