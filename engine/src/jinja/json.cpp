@@ -1,13 +1,15 @@
 // JSON for the Jinja module: Python json.dumps-compatible output (the tojson
-// filter) and a strict parser so callers can hand messages/tools over as text.
+// filter, which must also dump Jinja-only values such as tuples and reject
+// undefined/functions) and parse_json, a thin adapter over the engine's json::parse
+// so callers can hand messages/tools over as text.
+#include "engine/json.h"
+
 #include <algorithm>
-#include <charconv>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "engine/jinja_value.h"
 #include "jinja/utf8.h"
+#include "json/float_repr.h"
 
 namespace engine::jinja {
 namespace {
@@ -62,12 +64,6 @@ void append_json_string(std::string& out, const std::string& s, bool ensure_asci
     out.push_back('"');
 }
 
-std::string json_float(double v) {
-    if (std::isnan(v)) return "NaN";
-    if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-    return format_float(v);
-}
-
 struct Dumper {
     const JsonDumpOptions& opt;
     std::string indent_unit;
@@ -89,8 +85,11 @@ struct Dumper {
                 return k.as_string();
             case ValueKind::integer:
                 return std::to_string(k.as_int());
-            case ValueKind::floating:
-                return json_float(k.as_double());
+            case ValueKind::floating: {
+                std::string text;
+                json::append_json_double(text, k.as_double());
+                return text;
+            }
             case ValueKind::boolean:
                 return std::string(k.as_bool() ? "true" : "false");
             case ValueKind::none:
@@ -114,7 +113,7 @@ struct Dumper {
                 out += std::to_string(v.as_int());
                 break;
             case ValueKind::floating:
-                out += json_float(v.as_double());
+                json::append_json_double(out, v.as_double());
                 break;
             case ValueKind::string:
                 append_json_string(out, v.as_string(), opt.ensure_ascii);
@@ -173,230 +172,51 @@ struct Dumper {
     }
 };
 
-class Parser {
-public:
-    explicit Parser(std::string_view text) : s_(text) {}
+// json::Value -> jinja::Value. Ints stay ints, doubles stay doubles, object
+// members keep their order. Depth is bounded by json::parse's nesting limit.
+Value from_json(const json::Value& v) {
+    switch (v.type()) {
+        case json::Type::null:
+            return Value::none();
+        case json::Type::boolean:
+            return Value(v.as_bool());
+        case json::Type::integer:
+            return Value(v.as_int());
+        case json::Type::real:
+            return Value(v.as_double());
+        case json::Type::string:
+            return Value(v.as_string());
+        case json::Type::array: {
+            Value list = Value::list();
+            for (const json::Value& item : v.as_array()) list.push_back(from_json(item));
+            return list;
+        }
+        case json::Type::object: {
+            Value dict = Value::dict();
+            for (const json::Member& m : v.as_object()) dict.set(Value(m.key), from_json(m.value));
+            return dict;
+        }
+    }
+    return Value::none();
+}
 
-    Result<Value> parse_document() {
-        auto v = parse_value(0);
-        if (!v) return v;
-        skip_ws();
-        if (pos_ != s_.size()) return fail("unexpected trailing data");
-        return v;
+// json::parse reports "[json] line L, column C: what" (C in bytes); the Jinja
+// API has always named the byte offset, so translate the position back.
+Error offset_error(std::string_view text, const std::string& message) {
+    std::size_t line = 0;
+    std::size_t column = 0;
+    std::string what = message;
+    if (std::sscanf(message.c_str(), "[json] line %zu, column %zu", &line, &column) == 2) {
+        if (const auto colon = message.find(": "); colon != std::string::npos)
+            what = message.substr(colon + 2);
+        std::size_t offset = 0;
+        for (std::size_t l = 1; l < line && offset < text.size(); ++offset)
+            if (text[offset] == '\n') ++l;
+        offset += column - 1;
+        return make_error("[jinja.json] " + what + " at byte offset " + std::to_string(offset));
     }
-
-private:
-    Error fail(const std::string& what) const {
-        return make_error("[jinja.json] " + what + " at byte offset " + std::to_string(pos_));
-    }
-    void skip_ws() {
-        while (pos_ < s_.size() &&
-               (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
-            ++pos_;
-    }
-    bool consume(std::string_view word) {
-        if (s_.substr(pos_, word.size()) != word) return false;
-        pos_ += word.size();
-        return true;
-    }
-
-    Result<Value> parse_value(int depth) {
-        if (depth > 512) return fail("nesting deeper than 512 levels");
-        skip_ws();
-        if (pos_ >= s_.size()) return fail("unexpected end of input");
-        const char c = s_[pos_];
-        if (c == '{') return parse_object(depth);
-        if (c == '[') return parse_array(depth);
-        if (c == '"') {
-            auto str = parse_string();
-            if (!str) return str.error();
-            return Value(std::move(*str));
-        }
-        if (consume("true")) return Value(true);
-        if (consume("false")) return Value(false);
-        if (consume("null")) return Value::none();
-        if (c == '-' || (c >= '0' && c <= '9')) return parse_number();
-        return fail(std::string("unexpected character '") + c + "'");
-    }
-
-    Result<Value> parse_object(int depth) {
-        ++pos_;
-        Value obj = Value::dict();
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == '}') {
-            ++pos_;
-            return obj;
-        }
-        while (true) {
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != '"') return fail("expected a string key");
-            auto key = parse_string();
-            if (!key) return key.error();
-            skip_ws();
-            if (pos_ >= s_.size() || s_[pos_] != ':') return fail("expected ':'");
-            ++pos_;
-            auto v = parse_value(depth + 1);
-            if (!v) return v;
-            obj.set(Value(std::move(*key)), std::move(*v));  // duplicate keys: last wins, as in Python
-            skip_ws();
-            if (pos_ < s_.size() && s_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (pos_ < s_.size() && s_[pos_] == '}') {
-                ++pos_;
-                return obj;
-            }
-            return fail("expected ',' or '}'");
-        }
-    }
-
-    Result<Value> parse_array(int depth) {
-        ++pos_;
-        Value arr = Value::list();
-        skip_ws();
-        if (pos_ < s_.size() && s_[pos_] == ']') {
-            ++pos_;
-            return arr;
-        }
-        while (true) {
-            auto v = parse_value(depth + 1);
-            if (!v) return v;
-            arr.push_back(std::move(*v));
-            skip_ws();
-            if (pos_ < s_.size() && s_[pos_] == ',') {
-                ++pos_;
-                continue;
-            }
-            if (pos_ < s_.size() && s_[pos_] == ']') {
-                ++pos_;
-                return arr;
-            }
-            return fail("expected ',' or ']'");
-        }
-    }
-
-    Result<unsigned> parse_hex4() {
-        if (pos_ + 4 > s_.size()) return fail("truncated \\u escape");
-        unsigned v = 0;
-        for (int i = 0; i < 4; ++i) {
-            const char h = s_[pos_++];
-            v <<= 4;
-            if (h >= '0' && h <= '9')
-                v |= static_cast<unsigned>(h - '0');
-            else if (h >= 'a' && h <= 'f')
-                v |= static_cast<unsigned>(h - 'a' + 10);
-            else if (h >= 'A' && h <= 'F')
-                v |= static_cast<unsigned>(h - 'A' + 10);
-            else
-                return fail("bad hex digit in \\u escape");
-        }
-        return v;
-    }
-
-    Result<std::string> parse_string() {
-        ++pos_;  // opening quote
-        std::string out;
-        while (true) {
-            if (pos_ >= s_.size()) return fail("unterminated string");
-            const unsigned char c = static_cast<unsigned char>(s_[pos_]);
-            if (c == '"') {
-                ++pos_;
-                return out;
-            }
-            if (c < 0x20) return fail("control character in string");
-            if (c != '\\') {
-                out.push_back(static_cast<char>(c));
-                ++pos_;
-                continue;
-            }
-            ++pos_;
-            if (pos_ >= s_.size()) return fail("unterminated escape");
-            const char e = s_[pos_++];
-            switch (e) {
-                case '"':
-                    out.push_back('"');
-                    break;
-                case '\\':
-                    out.push_back('\\');
-                    break;
-                case '/':
-                    out.push_back('/');
-                    break;
-                case 'b':
-                    out.push_back('\b');
-                    break;
-                case 'f':
-                    out.push_back('\f');
-                    break;
-                case 'n':
-                    out.push_back('\n');
-                    break;
-                case 'r':
-                    out.push_back('\r');
-                    break;
-                case 't':
-                    out.push_back('\t');
-                    break;
-                case 'u': {
-                    auto hi = parse_hex4();
-                    if (!hi) return hi.error();
-                    char32_t cp = *hi;
-                    if (cp >= 0xD800 && cp <= 0xDBFF) {
-                        if (!consume("\\u")) return fail("unpaired surrogate in \\u escape");
-                        auto lo = parse_hex4();
-                        if (!lo) return lo.error();
-                        if (*lo < 0xDC00 || *lo > 0xDFFF) return fail("unpaired surrogate in \\u escape");
-                        cp = 0x10000 + ((cp - 0xD800) << 10) + (*lo - 0xDC00);
-                    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                        return fail("unpaired surrogate in \\u escape");
-                    }
-                    utf8_append(out, cp);
-                    break;
-                }
-                default:
-                    return fail(std::string("invalid escape '\\") + e + "'");
-            }
-        }
-    }
-
-    Result<Value> parse_number() {
-        const std::size_t start = pos_;
-        if (s_[pos_] == '-') ++pos_;
-        auto digits = [this] {
-            std::size_t n = 0;
-            while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') ++pos_, ++n;
-            return n;
-        };
-        if (pos_ < s_.size() && s_[pos_] == '0') {
-            ++pos_;
-        } else if (digits() == 0) {
-            return fail("invalid number");
-        }
-        bool is_float = false;
-        if (pos_ < s_.size() && s_[pos_] == '.') {
-            ++pos_;
-            is_float = true;
-            if (digits() == 0) return fail("invalid number");
-        }
-        if (pos_ < s_.size() && (s_[pos_] == 'e' || s_[pos_] == 'E')) {
-            ++pos_;
-            is_float = true;
-            if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
-            if (digits() == 0) return fail("invalid number");
-        }
-        const std::string text(s_.substr(start, pos_ - start));
-        if (!is_float) {
-            std::int64_t v = 0;
-            auto res = std::from_chars(text.data(), text.data() + text.size(), v);
-            if (res.ec == std::errc()) return Value(v);
-        }
-        return Value(std::strtod(text.c_str(), nullptr));
-    }
-
-    std::string_view s_;
-    std::size_t pos_ = 0;
-};
+    return make_error("[jinja.json] " + what);
+}
 
 }  // namespace
 
@@ -412,6 +232,12 @@ Result<std::string> to_json(const Value& value, const JsonDumpOptions& options) 
     return std::move(d.out);
 }
 
-Result<Value> parse_json(std::string_view text) { return Parser(text).parse_document(); }
+Result<Value> parse_json(std::string_view text) {
+    json::ParseOptions options;
+    options.allow_duplicate_keys = true;  // last one wins, as in Python's json.loads
+    auto parsed = json::parse(text, options);
+    if (!parsed) return offset_error(text, parsed.error().message);
+    return from_json(*parsed);
+}
 
 }  // namespace engine::jinja

@@ -1,5 +1,7 @@
 #include "jinja/utf8.h"
 
+#include "core/utf8.h"
+
 namespace engine::jinja {
 
 std::vector<char32_t> utf8_decode(std::string_view s) {
@@ -7,35 +9,12 @@ std::vector<char32_t> utf8_decode(std::string_view s) {
     out.reserve(s.size());
     std::size_t i = 0;
     while (i < s.size()) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        int len = 0;
-        char32_t cp = 0;
-        if (c < 0x80) {
-            len = 1;
-            cp = c;
-        } else if ((c & 0xE0) == 0xC0) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4;
-            cp = c & 0x07;
-        }
-        bool ok = len > 0 && i + static_cast<std::size_t>(len) <= s.size();
-        for (int k = 1; ok && k < len; ++k) {
-            const unsigned char cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-            if ((cc & 0xC0) != 0x80) ok = false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        if (!ok) {
-            out.push_back(0xDC00 + c);  // surrogateescape: keeps the raw byte
-            ++i;
-            continue;
-        }
-        out.push_back(cp);
-        i += static_cast<std::size_t>(len);
+        std::size_t len = 1;
+        bool valid = false;
+        const uint32_t cp = utf8::decode_at(s, i, len, valid);
+        // surrogateescape keeps an invalid byte as U+DC80..U+DCFF (decode_at returned the byte itself)
+        out.push_back(valid ? static_cast<char32_t>(cp) : static_cast<char32_t>(0xDC00 + cp));
+        i += len;
     }
     return out;
 }
@@ -43,20 +22,8 @@ std::vector<char32_t> utf8_decode(std::string_view s) {
 void utf8_append(std::string& out, char32_t cp) {
     if (cp >= 0xDC80 && cp <= 0xDCFF) {  // an escaped raw byte
         out.push_back(static_cast<char>(cp - 0xDC00));
-    } else if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+        utf8::append(out, static_cast<uint32_t>(cp));
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "engine/jinja_value.h"
 #include "jinja/utf8.h"
+#include "json/float_repr.h"
 
 namespace engine::jinja {
 
@@ -163,46 +164,8 @@ bool Value::equals(const Value& other) const {
     }
 }
 
-std::string format_float(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    if (v == 0.0) return std::signbit(v) ? "-0.0" : "0.0";
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-    std::string sci(buf, res.ptr);
-    // sci = [-]d[.ddd]e(+|-)xx
-    std::string sign;
-    if (sci[0] == '-') {
-        sign = "-";
-        sci.erase(0, 1);
-    }
-    const auto e_pos = sci.find('e');
-    std::string mantissa = sci.substr(0, e_pos);
-    const int exponent = std::stoi(sci.substr(e_pos + 1));
-    std::string digits;
-    for (char c : mantissa)
-        if (c != '.') digits.push_back(c);
-    // Python repr switches to exponent notation outside 1e-5 <= |v| < 1e16.
-    if (exponent < -4 || exponent >= 16) {
-        std::string out = sign + digits.substr(0, 1);
-        if (digits.size() > 1) out += "." + digits.substr(1);
-        char ebuf[16];
-        std::snprintf(ebuf, sizeof(ebuf), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
-        return out + ebuf;
-    }
-    std::string out;
-    if (exponent < 0) {
-        out = "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
-    } else {
-        const auto int_digits = static_cast<std::size_t>(exponent + 1);
-        if (digits.size() <= int_digits) {
-            out = digits + std::string(int_digits - digits.size(), '0') + ".0";
-        } else {
-            out = digits.substr(0, int_digits) + "." + digits.substr(int_digits);
-        }
-    }
-    return sign + out;
-}
+// One implementation shared with the JSON dumper, so both spell floats alike.
+std::string format_float(double v) { return json::python_float_repr(v); }
 
 static std::string py_string_repr(const std::string& s) {
     const bool has_single = s.find('\'') != std::string::npos;

@@ -5,7 +5,9 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/utf8.h"
 #include "engine/json.h"
+#include "json/float_repr.h"
 
 namespace engine::json {
 namespace {
@@ -18,36 +20,6 @@ void append_u_escape(std::string& out, uint32_t unit) {
     out.push_back(kHex[(unit >> 8) & 15]);
     out.push_back(kHex[(unit >> 4) & 15]);
     out.push_back(kHex[unit & 15]);
-}
-
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when malformed.
-size_t decode_utf8(std::string_view s, size_t i, uint32_t& cp) {
-    auto b = static_cast<unsigned char>(s[i]);
-    size_t n;
-    if (b < 0x80) {
-        cp = b;
-        return 1;
-    } else if ((b & 0xE0) == 0xC0) {
-        n = 2;
-        cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-        n = 3;
-        cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-        n = 4;
-        cp = b & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
 }
 
 void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
@@ -91,12 +63,10 @@ void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
                 if (c < 0x80) {
                     append_u_escape(out, c);  // other control characters, and DEL under ensure_ascii
                 } else {
-                    uint32_t cp = 0;
-                    size_t n = decode_utf8(s, i, cp);
-                    if (n == 0) {
-                        cp = 0xFFFD;  // malformed byte: Python strings cannot hold it either
-                        n = 1;
-                    }
+                    size_t n = 1;
+                    bool valid = false;
+                    uint32_t cp = utf8::decode_at(s, i, n, valid);
+                    if (!valid) cp = 0xFFFD;  // malformed byte (n == 1): Python strings cannot hold it either
                     if (cp >= 0x10000) {
                         cp -= 0x10000;
                         append_u_escape(out, 0xD800 + (cp >> 10));
@@ -113,17 +83,9 @@ void dump_string(std::string& out, std::string_view s, bool ensure_ascii) {
     out.push_back('"');
 }
 
-// Python repr(float): shortest round-trip digits; fixed notation when the
+// Finite values only. Python repr(float): shortest round-trip digits; fixed notation when the
 // decimal exponent is in [-4, 16), else d.ddde+XX with at least two exponent digits.
-void dump_double(std::string& out, double d) {
-    if (std::isnan(d)) {
-        out += "NaN";
-        return;
-    }
-    if (std::isinf(d)) {
-        out += d < 0 ? "-Infinity" : "Infinity";
-        return;
-    }
+void append_finite_repr(std::string& out, double d) {
     if (std::signbit(d)) out.push_back('-');
     d = std::fabs(d);
     char buf[64];
@@ -187,7 +149,7 @@ public:
                 out += std::to_string(v.as_int());
                 break;
             case Type::real:
-                dump_double(out, v.as_double());
+                append_json_double(out, v.as_double());
                 break;
             case Type::string:
                 dump_string(out, v.as_string(), o_.ensure_ascii);
@@ -253,6 +215,24 @@ std::string dump(const Value& value, const DumpOptions& options) {
     std::string out;
     Dumper(options).value(out, value, 0);
     return out;
+}
+
+std::string python_float_repr(double d) {
+    if (std::isnan(d)) return "nan";
+    if (std::isinf(d)) return d < 0 ? "-inf" : "inf";
+    std::string out;
+    append_finite_repr(out, d);
+    return out;
+}
+
+void append_json_double(std::string& out, double d) {
+    if (std::isnan(d)) {
+        out += "NaN";
+    } else if (std::isinf(d)) {
+        out += d < 0 ? "-Infinity" : "Infinity";
+    } else {
+        append_finite_repr(out, d);
+    }
 }
 
 }  // namespace engine::json
