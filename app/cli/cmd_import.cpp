@@ -61,11 +61,15 @@ int run_import(int argc, char** argv) {
                 static_cast<long long>(summary->importId), static_cast<long long>(summary->filesDone),
                 static_cast<long long>(summary->filesSkipped), summary->cancelled ? ", cancelled" : "",
                 seconds);
-    std::printf("%-16s %10s %10s %10s %10s\n", "format", "read", "imported", "duplicates", "rejected");
+    std::printf("%-16s %10s %10s %10s %10s %10s\n", "format", "read", "imported", "duplicates", "rejected",
+                "skipped");
     auto row = [](const std::string& name, const crucible::ImportCounters& c) {
-        std::printf("%-16s %10lld %10lld %10lld %10lld\n", name.c_str(), static_cast<long long>(c.read),
-                    static_cast<long long>(c.imported), static_cast<long long>(c.duplicates),
-                    static_cast<long long>(c.rejected));
+        // CSV formats carry their column mapping in the id; show the family only.
+        std::string shown = name.rfind("csv", 0) == 0 ? "csv" : name;
+        std::printf("%-16s %10lld %10lld %10lld %10lld %10lld\n", shown.c_str(),
+                    static_cast<long long>(c.read), static_cast<long long>(c.imported),
+                    static_cast<long long>(c.duplicates), static_cast<long long>(c.rejected),
+                    static_cast<long long>(c.skipped));
     };
     for (const auto& [format, c] : summary->byFormat) row(format, c);
     row("total", summary->total);

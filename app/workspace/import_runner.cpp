@@ -128,7 +128,8 @@ json countersToJson(const std::map<std::string, ImportCounters>& byFormat) {
         out[format] = {{"read", c.read},
                        {"imported", c.imported},
                        {"duplicates", c.duplicates},
-                       {"rejected", c.rejected}};
+                       {"rejected", c.rejected},
+                       {"skipped", c.skipped}};
     return out;
 }
 
@@ -316,6 +317,7 @@ engine::Status Session::flush(const Progress& progress, const FileEntry& entry) 
 engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, const std::string& format,
                                     Progress& progress) {
     const bool canonical = format == kCanonicalFormat;
+    const bool csv = format.rfind("csv", 0) == 0;
     m_canonical = canonical;
     const size_t batch = static_cast<size_t>(std::max(1, m_options.batchSize));
     std::string line;
@@ -325,6 +327,17 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
         if (!*more) break;
         if (isBlank(line)) continue;
         const int64_t lineNumber = reader.lineNumber();
+        // A CSV record may span lines inside a quoted field: while the record has
+        // an odd number of quote characters ("" escapes count two), a field is open.
+        if (csv) {
+            std::string next;
+            while (std::count(line.begin(), line.end(), '"') % 2 == 1) {
+                auto continued = reader.next(next);
+                if (!continued) return continued.error();
+                if (!*continued) break;  // unterminated quote: the parser reports it
+                line.append("\n").append(next);
+            }
+        }
         if (canonical) {
             auto record = parseCanonicalLine(line);
             if (!record)
@@ -339,7 +352,12 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
                    "[import] no importer for format '" + format + "' in this build");
         } else {
             ParsedRecords parsed = m_parsers.parseRecord(format, line);
-            if (parsed.traces.empty()) {
+            if (parsed.traces.empty() && parsed.errors.empty()) {
+                // Valid, but not a model call (a CSV header, a non-LLM observation): not an error.
+                ImportCounters& c = m_pending[format.empty() ? "unknown" : format];
+                ++c.read;
+                ++c.skipped;
+            } else if (parsed.traces.empty()) {
                 std::string reason;
                 for (const std::string& e : parsed.errors) reason += (reason.empty() ? "" : "; ") + e;
                 reject(format, entry.key, lineNumber, reason.empty() ? "no trace in this record" : reason);

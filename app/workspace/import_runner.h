@@ -28,8 +28,10 @@ struct ImportCounters {
     int64_t imported = 0;    // new traces stored
     int64_t duplicates = 0;  // already in the workspace
     int64_t rejected = 0;    // records that produced no trace (see import_rejections)
+    int64_t skipped = 0;     // well-formed records that hold no trace (a CSV header, a non-LLM run or span)
     ImportCounters& operator+=(const ImportCounters& o) {
-        read += o.read, imported += o.imported, duplicates += o.duplicates, rejected += o.rejected;
+        read += o.read, imported += o.imported, duplicates += o.duplicates, rejected += o.rejected,
+            skipped += o.skipped;
         return *this;
     }
 };

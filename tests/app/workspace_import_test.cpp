@@ -55,6 +55,34 @@ class WorkspaceImportTest : public QObject {
     }
 
 private Q_SLOTS:
+    // With the real importers: a CSV record whose quoted field spans lines is one
+    // record; the header row and non-LLM records count as skipped, not rejected.
+    void realImportersCsvAcrossLinesAndSkippedRecords() {
+        QTemporaryDir dir;
+        auto db = openDb(dir);
+        const std::string csv = dir.filePath("qa.csv").toStdString();
+        writeText(csv,
+                  "question,answer,model\n"
+                  "\"What is 2+2?\",4,m1\n"
+                  "\"Write a haiku\",\"Line one\nline two\nline \"\"three\"\"\",m2\n"
+                  "Capital of France?,Paris,m1\n");
+        ImportRunner runner(*db, builtinRecordParsers());
+        ImportOptions options;
+        options.paths = {csv};
+        auto s = runner.run(options);
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QCOMPARE(s->total.imported, int64_t{3});
+        QCOMPARE(s->total.rejected, int64_t{0});
+        QCOMPARE(s->total.skipped, int64_t{1});  // the header
+        QCOMPARE(
+            scalar(*db, "SELECT count(*) FROM messages WHERE content = 'Line one\nline two\nline \"three\"'"),
+            int64_t{1});
+        QCOMPARE(
+            scalar(*db,
+                   "SELECT source_line FROM traces WHERE model = 'm1' ORDER BY source_line DESC LIMIT 1"),
+            int64_t{5});  // line numbers still count physical lines
+    }
+
     void jsonlWithRejectionsAndBlankLines() {
         QTemporaryDir dir;
         const std::string file = dir.filePath("a.jsonl").toStdString();
