@@ -80,7 +80,7 @@ private Q_SLOTS:
         QCOMPARE(
             scalar(*db,
                    "SELECT source_line FROM traces WHERE model = 'm1' ORDER BY source_line DESC LIMIT 1"),
-            int64_t{5});  // line numbers still count physical lines
+            int64_t{6});  // header 1, records at 2, 3-5 and 6: physical line numbers
     }
 
     void jsonlWithRejectionsAndBlankLines() {
