@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -84,6 +85,41 @@ TEST(Ops, GatedActivationsMatchReference) {
     EXPECT_NEAR(out, 0.841192, 1e-5);
     ops::swiglu(&one, &one, &out, 1);
     EXPECT_NEAR(out, 0.731059, 1e-5);
+}
+
+// Each output within 1e-6 relative (plus 1e-12 absolute, where the float result
+// underflows towards 0) of the double reference, from the far negative tail
+// (where GELU is ~0) through the knee to the linear part.
+TEST(Ops, GeluTanhIsAccurateElementwise) {
+    std::vector<float> g;
+    for (int i = -3000; i <= 3000; ++i) g.push_back(static_cast<float>(i) * 0.01f);  // [-30, 30]
+    for (float x : {-1e4f, -100.0f, -9.5f, 1e-30f, -1e-30f, 0.0f, 100.0f, 1e4f}) g.push_back(x);
+    const std::vector<float> up(g.size(), 1.0f);
+    std::vector<float> fast(g.size()), ref(g.size());
+    ops::geglu_tanh(g.data(), up.data(), fast.data(), static_cast<int64_t>(g.size()));
+    ops::reference::geglu_tanh(g.data(), up.data(), ref.data(), static_cast<int64_t>(g.size()));
+    for (size_t i = 0; i < g.size(); ++i)
+        EXPECT_LE(std::abs(double(fast[i]) - double(ref[i])), 1e-6 * std::abs(double(ref[i])) + 1e-12)
+            << "g = " << g[i] << " fast " << fast[i] << " ref " << ref[i];
+}
+
+// An output depends only on its own inputs: every split of the batch into calls
+// (vector body, padded or masked tail) and computing in place give the same bits.
+TEST(Ops, GeluTanhDoesNotDependOnBatchSplit) {
+    const int64_t n = 301;
+    auto g = random_vector(n, 7, 6.0f);
+    auto u = random_vector(n, 8, 2.0f);
+    std::vector<float> whole(n);
+    ops::geglu_tanh(g.data(), u.data(), whole.data(), n);
+    for (int64_t chunk : {1, 3, 7, 8, 9, 15, 16, 17, 33}) {
+        std::vector<float> parts(n);
+        for (int64_t i = 0; i < n; i += chunk)
+            ops::geglu_tanh(g.data() + i, u.data() + i, parts.data() + i, std::min(chunk, n - i));
+        EXPECT_EQ(parts, whole) << "chunk " << chunk;
+    }
+    auto in_place = g;
+    ops::geglu_tanh(in_place.data(), u.data(), in_place.data(), n);
+    EXPECT_EQ(in_place, whole);
 }
 
 struct AttentionCase {
