@@ -25,6 +25,22 @@ namespace engine {
 // No heap allocation once the calling thread's scratch has grown to the largest size used.
 void matmul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
 
+// Backward of matmul with respect to its input, for training through frozen
+// weights: dx[t][c] += sum_r dy[t][r] * W[r][c] (ACCUMULATES into dx).
+// w: any type matmul() accepts (quantized rows are dequantized on the fly, so a
+// quantized base model trains QLoRA-style); dy: float [n_tokens, rows];
+// dx: float [n_tokens, k]. Each dx element is summed over r in ascending order
+// by one thread, so the result does not depend on the thread count.
+void matmul_backward_input(const TensorView& w, const float* dy, int64_t n_tokens, float* dx,
+                           ThreadPool& pool);
+
+// Weight-gradient product for F32 parameters (LoRA A and B):
+// dw[i][j] += sum_t a[t][i] * b[t][j], with a: float [n_tokens, a_cols],
+// b: float [n_tokens, b_cols], dw: float [a_cols, b_cols] (ACCUMULATES).
+// Summed over t in ascending order per element; independent of the thread count.
+void matmul_accumulate_outer(const float* a, int64_t a_cols, const float* b, int64_t b_cols, int64_t n_tokens,
+                             float* dw, ThreadPool& pool);
+
 // Embedding lookup: out[i] = dequantized row ids[i] of w (float [n, k]). An id
 // outside [0, rows) yields a row of NaN rather than a read out of bounds.
 void get_rows(const TensorView& w, const int32_t* ids, int64_t n, float* out);
