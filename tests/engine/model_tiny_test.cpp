@@ -19,32 +19,10 @@ namespace {
 
 using namespace engine;
 
-// A tiny model written to a temp GGUF file and loaded; the file is removed at the end.
-struct Loaded {
-    tiny::TinySpec spec;
-    tiny::HfWeights hf;
-    std::string path;
-    std::unique_ptr<Model> model;
-    ~Loaded() { std::remove(path.c_str()); }
-};
+using Loaded = tiny::Loaded;
 
-// bf16_values: round every weight to a bfloat16 value first, so that files
-// storing some tensors as F32 and others as BF16 hold the same numbers.
 std::unique_ptr<Loaded> load_tiny(const tiny::TinySpec& spec, bool bf16_values = false) {
-    auto out = std::make_unique<Loaded>();
-    out->spec = spec;
-    out->hf = tiny::make_weights(spec);
-    if (bf16_values)
-        for (auto& [name, t] : out->hf)
-            if (name != "rope_freqs.weight")  // a table derived from the config, not a weight
-                for (float& v : t.data) v = bf16_to_fp32(fp32_to_bf16(v));
-    out->path = tiny::temp_path(std::string(arch_name(spec.arch)) + "_" + std::string(dtype_name(spec.type)));
-    auto st = tiny::write_gguf(spec, out->hf, out->path);
-    EXPECT_TRUE(st.ok()) << st.error().message;
-    auto m = Model::load(out->path);
-    EXPECT_TRUE(m.ok()) << m.error().message;
-    if (m.ok()) out->model = std::move(*m);
-    return out;
+    return tiny::load(spec, bf16_values);
 }
 
 std::vector<int32_t> random_tokens(size_t n, int64_t n_vocab, uint32_t seed) {

@@ -1,8 +1,10 @@
 #include "tiny_model.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -301,6 +303,26 @@ std::string temp_path(const std::string& stem) {
     return (dir / ("crucible_" + stem + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) +
                    ".gguf"))
         .string();
+}
+
+Loaded::~Loaded() { std::remove(path.c_str()); }
+
+std::unique_ptr<Loaded> load(const TinySpec& spec, bool bf16_values) {
+    auto out = std::make_unique<Loaded>();
+    out->spec = spec;
+    out->hf = make_weights(spec);
+    if (bf16_values)
+        for (auto& [name, t] : out->hf)
+            if (name != "rope_freqs.weight")  // a table derived from the config, not a weight
+                for (float& v : t.data) v = engine::bf16_to_fp32(engine::fp32_to_bf16(v));
+    out->path = temp_path(std::string(engine::arch_name(spec.arch)) + "_" +
+                          std::string(engine::dtype_name(spec.type)));
+    auto st = write_gguf(spec, out->hf, out->path);
+    EXPECT_TRUE(st.ok()) << st.error().message;
+    auto m = engine::Model::load(out->path);
+    EXPECT_TRUE(m.ok()) << m.error().message;
+    if (m.ok()) out->model = std::move(*m);
+    return out;
 }
 
 }  // namespace tiny

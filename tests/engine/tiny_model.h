@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,19 @@ engine::Status write_hf_folder(const TinySpec& spec, const HfWeights& weights, e
 
 // A fresh path in the temp directory (removed by the caller).
 std::string temp_path(const std::string& stem);
+
+// A tiny model written to a temp GGUF file and loaded; the file is removed with it.
+struct Loaded {
+    TinySpec spec;
+    HfWeights hf;
+    std::string path;
+    std::unique_ptr<engine::Model> model;
+    ~Loaded();
+};
+
+// bf16_values: round every weight to a bfloat16 value first, so that files
+// storing some tensors as F32 and others as BF16 hold the same numbers.
+// Failures are reported through GoogleTest expectations (model left null).
+std::unique_ptr<Loaded> load(const TinySpec& spec, bool bf16_values = false);
 
 }  // namespace tiny

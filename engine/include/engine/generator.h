@@ -25,6 +25,7 @@
 namespace engine {
 
 class KvCache;
+class LoraAdapter;
 
 struct GeneratorOptions {
     int64_t context_length = 4096;  // KV-cache capacity in tokens (clamped to the model's trained context)
@@ -84,6 +85,11 @@ public:
     Status prefill(std::span<const int32_t> prompt);
     // Forgets the cached sequence.
     void reset();
+    // Applies a LoRA adapter (null = none) to every following forward pass and
+    // forgets the cache, whose keys and values were computed without it. The
+    // adapter must outlive its use; after changing its values, call reset().
+    void set_adapter(const LoraAdapter* adapter);
+    const LoraAdapter* adapter() const { return adapter_; }
 
     const Model& model() const { return model_; }
     const Tokenizer& tokenizer() const { return tokenizer_; }
@@ -104,6 +110,7 @@ private:
     std::vector<int32_t> cached_;  // tokens whose keys/values are in the cache, in order
     std::vector<float> logits_;    // [n_vocab] logits after the last processed token
     std::vector<int32_t> end_ids_;
+    const LoraAdapter* adapter_ = nullptr;
 };
 
 // End-of-generation token ids of a tokenizer: eos and known end-of-turn control

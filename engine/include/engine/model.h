@@ -29,6 +29,7 @@
 namespace engine {
 
 class KvCache;
+class LoraAdapter;
 
 enum class Arch { llama, qwen2, qwen3, gemma3 };
 std::string_view arch_name(Arch arch);  // the GGUF general.architecture string
@@ -119,8 +120,10 @@ public:
     // drops anything stored at pos0 or later, then holds the new keys/values.
     // logits: [n_vocab] for LogitsMode::last, [tokens.size(), n_vocab] for all.
     // Long inputs are processed in chunks of cache.max_batch() tokens.
+    // adapter: optional LoRA applied unmerged (W x + scale * strength * B A x); it
+    // must have been made for this model's shapes (LoraAdapter::set checks them).
     Status forward(KvCache& cache, std::span<const int32_t> tokens, int64_t pos0, LogitsMode mode,
-                   float* logits, ThreadPool& pool) const;
+                   float* logits, ThreadPool& pool, const LoraAdapter* adapter = nullptr) const;
 
 private:
     friend struct ModelBuilder;  // src/model: fills a model from a source file

@@ -3,9 +3,11 @@
 #include <cstring>
 
 #include "engine/kv_cache.h"
+#include "engine/lora.h"
 #include "engine/matmul.h"
 #include "engine/model.h"
 #include "model/forward_scratch.h"
+#include "model/layer_forward.h"
 #include "ops/ops.h"
 
 namespace engine {
@@ -13,25 +15,15 @@ namespace {
 
 const float* f32(const TensorView& t) { return reinterpret_cast<const float*>(t.data); }
 
-// Row-parallel helper for the cheap elementwise steps: below ~16k values the
-// dispatch costs more than it saves, so small (decode) inputs run inline.
-template <class F>
-void for_rows(ThreadPool& pool, int64_t n_rows, int64_t row_len, F&& fn) {
-    if (n_rows * row_len < 16384 || pool.size() == 1 || n_rows == 1)
-        fn(int64_t{0}, n_rows);
-    else
-        pool.parallel_for(n_rows, fn);
-}
-
-void add_bias(float* y, const TensorView& bias, int64_t n_rows, int64_t n) {
-    if (!bias.data) return;
-    for (int64_t r = 0; r < n_rows; ++r) ops::add(y + r * n, f32(bias), n);
-}
-
 class ForwardChunk {
 public:
-    ForwardChunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, ThreadPool& pool)
-        : c_(c), w_(w), cache_(cache), s_(cache.scratch()), pool_(pool) {}
+    ForwardChunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, const LoraAdapter* adapter,
+                 ThreadPool& pool)
+        : c_(c), w_(w), cache_(cache), s_(cache.scratch()), pool_(pool) {
+        lora_.adapter = adapter;
+        lora_.scratch = &s_.lora;
+        if (adapter) s_.lora.ensure(*adapter, cache.max_batch(), false);
+    }
 
     // Runs n tokens at positions pos .. pos+n-1 (already within capacity) and
     // leaves the final hidden states in s_.x.
@@ -55,73 +47,30 @@ public:
     }
 
 private:
-    void norm(const float* x, const TensorView& w, float* y, int64_t n_rows, int64_t n) {
-        for_rows(pool_, n_rows, n, [&](int64_t r0, int64_t r1) {
-            ops::rms_norm(x + r0 * n, f32(w), y + r0 * n, r1 - r0, n, c_.rms_eps);
-        });
-    }
-
     void layer(int64_t il, int64_t n, int64_t pos) {
-        const LayerWeights& L = w_.layers[static_cast<size_t>(il)];
-        const int64_t hd = c_.head_dim, q_dim = c_.q_dim(), kv_dim = c_.kv_dim(), d = c_.n_embd;
-        float* x = s_.x.data();
-
-        // Attention block.
-        norm(x, L.attn_norm, s_.xn.data(), n, d);
-        matmul(L.wq, s_.xn.data(), n, s_.q.data(), pool_);
-        matmul(L.wk, s_.xn.data(), n, s_.k.data(), pool_);
-        matmul(L.wv, s_.xn.data(), n, s_.v.data(), pool_);
-        add_bias(s_.q.data(), L.bq, n, q_dim);
-        add_bias(s_.k.data(), L.bk, n, kv_dim);
-        add_bias(s_.v.data(), L.bv, n, kv_dim);
-        if (c_.qk_norm) {
-            norm(s_.q.data(), L.q_norm, s_.q.data(), n * c_.n_head, hd);
-            norm(s_.k.data(), L.k_norm, s_.k.data(), n * c_.n_head_kv, hd);
-        }
-        const bool sliding = c_.is_sliding(il);
-        const float* table = sliding ? s_.rope_local.data() : s_.rope_global.data();
-        float* kc = cache_.k(il);
-        float* vc = cache_.v(il);
-        const int64_t cap = cache_.capacity();
-        for (int64_t t = 0; t < n; ++t) {
-            ops::rope_neox(&s_.q[t * q_dim], c_.n_head, hd, table + t * hd);
-            ops::rope_neox(&s_.k[t * kv_dim], c_.n_head_kv, hd, table + t * hd);
-            for (int64_t h = 0; h < c_.n_head_kv; ++h) {
-                const size_t at = static_cast<size_t>((h * cap + pos + t) * hd);
-                std::memcpy(kc + at, &s_.k[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
-                std::memcpy(vc + at, &s_.v[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
-            }
-        }
-        ops::AttentionShape shape;
-        shape.n_tokens = n;
-        shape.pos0 = pos;
-        shape.n_head = c_.n_head;
-        shape.n_head_kv = c_.n_head_kv;
-        shape.head_dim = hd;
-        shape.capacity = cap;
-        shape.window = sliding ? c_.sliding_window : 0;
-        shape.scale = c_.attn_scale;
-        ops::attention(shape, s_.q.data(), kc, vc, s_.attn.data(), s_.attention.data(), pool_);
-        matmul(L.wo, s_.attn.data(), n, s_.proj.data(), pool_);
-        if (c_.post_norms) norm(s_.proj.data(), L.post_attn_norm, s_.proj.data(), n, d);
-        ops::add(x, s_.proj.data(), n * d);
-
-        // Feed-forward block (gated).
-        norm(x, L.ffn_norm, s_.xn.data(), n, d);
-        matmul(L.w_gate, s_.xn.data(), n, s_.gate.data(), pool_);
-        matmul(L.w_up, s_.xn.data(), n, s_.up.data(), pool_);
-        const int64_t ff = c_.n_ff;
-        for_rows(pool_, n, ff, [&](int64_t r0, int64_t r1) {
-            float* g = &s_.gate[r0 * ff];
-            const float* u = &s_.up[r0 * ff];
-            if (c_.activation == Activation::silu)
-                ops::swiglu(g, u, g, (r1 - r0) * ff);
-            else
-                ops::geglu_tanh(g, u, g, (r1 - r0) * ff);
-        });
-        matmul(L.w_down, s_.gate.data(), n, s_.proj.data(), pool_);
-        if (c_.post_norms) norm(s_.proj.data(), L.post_ffn_norm, s_.proj.data(), n, d);
-        ops::add(x, s_.proj.data(), n * d);
+        // Inference keeps nothing for a backward pass, so activations share buffers.
+        LayerActivations a;
+        a.xn_attn = a.xn_ffn = s_.xn.data();
+        a.q_raw = a.q = s_.q.data();
+        a.k_raw = a.k = s_.k.data();
+        a.v = s_.v.data();
+        a.attn = s_.attn.data();
+        a.o = a.o_post = a.f = a.f_post = s_.proj.data();
+        a.gate = a.act = s_.gate.data();
+        a.up = s_.up.data();
+        LayerStep step;
+        step.config = &c_;
+        step.weights = &w_.layers[static_cast<size_t>(il)];
+        step.layer = il;
+        step.lora = lora_;
+        step.lora.token0 = pos;
+        step.k_cache = cache_.k(il);
+        step.v_cache = cache_.v(il);
+        step.capacity = cache_.capacity();
+        step.rope = c_.is_sliding(il) ? s_.rope_local.data() : s_.rope_global.data();
+        step.attention_scratch = s_.attention.data();
+        step.pool = &pool_;
+        forward_layer(step, s_.x.data(), a, n, pos);
     }
 
     const ModelConfig& c_;
@@ -129,12 +78,13 @@ private:
     KvCache& cache_;
     ForwardScratch& s_;
     ThreadPool& pool_;
+    LoraRun lora_;
 };
 
 }  // namespace
 
 Status Model::forward(KvCache& cache, std::span<const int32_t> tokens, int64_t pos0, LogitsMode mode,
-                      float* logits, ThreadPool& pool) const {
+                      float* logits, ThreadPool& pool, const LoraAdapter* adapter) const {
     const ModelConfig& c = config_;
     const auto n_tokens = static_cast<int64_t>(tokens.size());
     if (n_tokens == 0) return make_error("[forward] no tokens");
@@ -154,10 +104,22 @@ Status Model::forward(KvCache& cache, std::span<const int32_t> tokens, int64_t p
                               " at index " + std::to_string(i) + " is outside the vocabulary [0, " +
                               std::to_string(c.n_vocab) + ")");
     if (!logits) return make_error("[forward] logits buffer is null");
+    if (adapter) {
+        if (adapter->n_layer() != c.n_layer)
+            return make_error("[forward] the adapter has " + std::to_string(adapter->n_layer()) +
+                              " layers, the model " + std::to_string(c.n_layer));
+        std::string mismatch;
+        adapter->for_each([&](int64_t il, LoraTarget t, const LoraPair& p) {
+            if (mismatch.empty() && (p.in != lora_target_in(c, t) || p.out != lora_target_out(c, t)))
+                mismatch = "layer " + std::to_string(il) + " " + std::string(lora_target_name(t));
+        });
+        if (!mismatch.empty())
+            return make_error("[forward] the adapter's " + mismatch + " does not fit this model's shapes");
+    }
 
     cache.set_size(pos0);
     ForwardScratch& s = cache.scratch();
-    ForwardChunk chunk(c, weights_, cache, pool);
+    ForwardChunk chunk(c, weights_, cache, adapter, pool);
     for (int64_t start = 0; start < n_tokens; start += cache.max_batch()) {
         const int64_t n = std::min(cache.max_batch(), n_tokens - start);
         chunk.run(tokens.data() + start, n, pos0 + start);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/model.h"
+#include "model/layer_forward.h"
 
 namespace engine {
 
@@ -24,6 +25,7 @@ struct ForwardScratch {
     std::vector<float> rope_global;  // [max_batch, head_dim] (cos, sin) pairs per position
     std::vector<float> rope_local;   // [max_batch, head_dim] same, sliding-window layers
     std::vector<float> attention;    // [n_threads, capacity] scores; grown once for a larger pool
+    LoraScratch lora;                // adapter products, sized on first use with an adapter
 };
 
 }  // namespace engine

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/lora.h"
 #include "engine/quant.h"
 
 namespace engine {
@@ -65,8 +66,8 @@ double silu(double g) { return g / (1.0 + std::exp(-g)); }
 
 }  // namespace
 
-Status reference_forward(const Model& model, std::span<const int32_t> tokens, LogitsMode mode,
-                         float* logits) {
+Status reference_forward(const Model& model, std::span<const int32_t> tokens, LogitsMode mode, float* logits,
+                         const LoraAdapter* adapter) {
     const ModelConfig& c = model.config();
     const ModelWeights& W = model.weights();
     const auto n = static_cast<int64_t>(tokens.size());
@@ -93,7 +94,32 @@ Status reference_forward(const Model& model, std::span<const int32_t> tokens, Lo
 
         Mat h = x;
         rms_norm_rows(h, d, L.attn_norm, c.rms_eps);
-        Mat q = linear(L.wq, h, n), k = linear(L.wk, h, n), v = linear(L.wv, h, n);
+        // y = W x + scale * strength * B (A x), the adapter in double too.
+        auto adapted = [&](const TensorView& w, LoraTarget target, const Mat& in) {
+            Mat y = linear(w, in, n);
+            const LoraPair* p = adapter ? adapter->find(il, target) : nullptr;
+            if (!p) return y;
+            const double coef = double(p->scale) * double(adapter->strength);
+            std::vector<double> u(static_cast<size_t>(p->rank));
+            for (int64_t t = 0; t < n; ++t) {
+                for (int64_t r = 0; r < p->rank; ++r) {
+                    double acc = 0.0;
+                    for (int64_t i = 0; i < p->in; ++i)
+                        acc += double(p->a[static_cast<size_t>(r * p->in + i)]) *
+                               in[static_cast<size_t>(t * p->in + i)];
+                    u[static_cast<size_t>(r)] = acc;
+                }
+                for (int64_t o = 0; o < p->out; ++o) {
+                    double acc = 0.0;
+                    for (int64_t r = 0; r < p->rank; ++r)
+                        acc += double(p->b[static_cast<size_t>(o * p->rank + r)]) * u[static_cast<size_t>(r)];
+                    y[static_cast<size_t>(t * p->out + o)] += coef * acc;
+                }
+            }
+            return y;
+        };
+        Mat q = adapted(L.wq, LoraTarget::q, h), k = adapted(L.wk, LoraTarget::k, h),
+            v = adapted(L.wv, LoraTarget::v, h);
         auto bias = [&](Mat& m, const TensorView& b, int64_t width) {
             if (!b.data) return;
             for (int64_t t = 0; t < n; ++t)
@@ -146,16 +172,16 @@ Status reference_forward(const Model& model, std::span<const int32_t> tokens, Lo
                     for (int64_t i = 0; i < hd; ++i) out[i] += p[static_cast<size_t>(s)] / total * vv[i];
                 }
             }
-        Mat o = linear(L.wo, att, n);
+        Mat o = adapted(L.wo, LoraTarget::o, att);
         if (c.post_norms) rms_norm_rows(o, d, L.post_attn_norm, c.rms_eps);
         for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
 
         h = x;
         rms_norm_rows(h, d, L.ffn_norm, c.rms_eps);
-        Mat g = linear(L.w_gate, h, n), u = linear(L.w_up, h, n);
+        Mat g = adapted(L.w_gate, LoraTarget::gate, h), u = adapted(L.w_up, LoraTarget::up, h);
         for (size_t i = 0; i < g.size(); ++i)
             g[i] = (c.activation == Activation::silu ? silu(g[i]) : gelu_tanh(g[i])) * u[i];
-        Mat f = linear(L.w_down, g, n);
+        Mat f = adapted(L.w_down, LoraTarget::down, g);
         if (c.post_norms) rms_norm_rows(f, d, L.post_ffn_norm, c.rms_eps);
         for (size_t i = 0; i < x.size(); ++i) x[i] += f[i];
     }

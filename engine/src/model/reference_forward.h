@@ -11,7 +11,10 @@
 
 namespace engine {
 
+class LoraAdapter;
+
 // logits: [n_vocab] (LogitsMode::last) or [tokens.size(), n_vocab] (all), tokens at positions 0..n-1.
-Status reference_forward(const Model& model, std::span<const int32_t> tokens, LogitsMode mode, float* logits);
+Status reference_forward(const Model& model, std::span<const int32_t> tokens, LogitsMode mode, float* logits,
+                         const LoraAdapter* adapter = nullptr);
 
 }  // namespace engine

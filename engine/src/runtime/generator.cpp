@@ -86,6 +86,11 @@ void Generator::reset() {
     cached_.clear();
 }
 
+void Generator::set_adapter(const LoraAdapter* adapter) {
+    adapter_ = adapter;
+    reset();
+}
+
 Status Generator::process_prompt(std::span<const int32_t> prompt, GenerationTimings* timings) {
     if (prompt.empty()) return make_error("[generate] the prompt is empty");
     if (static_cast<int64_t>(prompt.size()) > cache_->capacity())
@@ -101,8 +106,8 @@ Status Generator::process_prompt(std::span<const int32_t> prompt, GenerationTimi
 
     auto start = Clock::now();
     std::span<const int32_t> rest = prompt.subspan(common);
-    Status status =
-        model_.forward(*cache_, rest, static_cast<int64_t>(common), LogitsMode::last, logits_.data(), pool_);
+    Status status = model_.forward(*cache_, rest, static_cast<int64_t>(common), LogitsMode::last,
+                                   logits_.data(), pool_, adapter_);
     if (!status) {
         reset();  // the cache may hold a partial batch
         return status;
@@ -175,7 +180,8 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
             break;
         }
         const int32_t one[1] = {id};
-        Status status = model_.forward(*cache_, one, cache_->size(), LogitsMode::last, logits_.data(), pool_);
+        Status status =
+            model_.forward(*cache_, one, cache_->size(), LogitsMode::last, logits_.data(), pool_, adapter_);
         if (!status) {
             reset();
             return status.error();
