@@ -119,6 +119,8 @@ public:
     void set_string_array(std::string key, std::vector<std::string> values);
     void set_f32_array(std::string key, std::vector<float> values);
     void set_i32_array(std::string key, std::vector<int32_t> values);
+    // Any value read by GgufFile, with its type kept (e.g. to copy a model's metadata).
+    void set_value(std::string key, const GgufValue& value);
 
     // `data` holds the tensor's bytes in `type` (dtype_row_bytes(type, ne[0]) per row).
     // ne is in ggml order (ne[0] innermost); unused trailing dims are 1.

@@ -27,7 +27,89 @@ void put_string(std::vector<uint8_t>& out, std::string_view s) {
     put_bytes(out, s.data(), s.size());
 }
 
+size_t scalar_size(GgufType type) {
+    switch (type) {
+        case GgufType::u8:
+        case GgufType::i8:
+        case GgufType::boolean:
+            return 1;
+        case GgufType::u16:
+        case GgufType::i16:
+            return 2;
+        case GgufType::u32:
+        case GgufType::i32:
+        case GgufType::f32:
+            return 4;
+        case GgufType::u64:
+        case GgufType::i64:
+        case GgufType::f64:
+            return 8;
+        default:
+            return 0;
+    }
+}
+
+// Encodes a parsed value (without key and type) in its own type: scalars from
+// the widened integer/real/boolean fields, arrays from their raw elements.
+void put_value(std::vector<uint8_t>& out, const GgufValue& v) {
+    switch (v.type) {
+        case GgufType::u8:
+            put(out, static_cast<uint8_t>(v.integer));
+            break;
+        case GgufType::i8:
+            put(out, static_cast<int8_t>(v.integer));
+            break;
+        case GgufType::u16:
+            put(out, static_cast<uint16_t>(v.integer));
+            break;
+        case GgufType::i16:
+            put(out, static_cast<int16_t>(v.integer));
+            break;
+        case GgufType::u32:
+            put(out, static_cast<uint32_t>(v.integer));
+            break;
+        case GgufType::i32:
+            put(out, static_cast<int32_t>(v.integer));
+            break;
+        case GgufType::u64:
+            put(out, static_cast<uint64_t>(v.integer));
+            break;
+        case GgufType::i64:
+            put(out, static_cast<int64_t>(v.integer));
+            break;
+        case GgufType::f32:
+            put(out, static_cast<float>(v.real));
+            break;
+        case GgufType::f64:
+            put(out, v.real);
+            break;
+        case GgufType::boolean:
+            put(out, static_cast<uint8_t>(v.boolean ? 1 : 0));
+            break;
+        case GgufType::string:
+            put_string(out, v.string);
+            break;
+        case GgufType::array:
+            put<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
+            put<uint64_t>(out, v.count);
+            if (v.elem_type == GgufType::string) {
+                for (std::string_view s : v.strings) put_string(out, s);
+            } else if (v.elem_type == GgufType::array) {
+                for (const GgufValue& item : v.items) put_value(out, item);
+            } else {
+                put_bytes(out, v.raw, static_cast<size_t>(v.count) * scalar_size(v.elem_type));
+            }
+            break;
+    }
+}
+
 }  // namespace
+
+void GgufWriter::set_value(std::string key, const GgufValue& value) {
+    std::vector<uint8_t> p;
+    put_value(p, value);
+    set_raw(std::move(key), value.type, std::move(p));
+}
 
 void GgufWriter::set_raw(std::string key, GgufType type, std::vector<uint8_t> payload) {
     for (auto& entry : entries_)
