@@ -1,0 +1,2 @@
+# evals/: rubrics, judge prompts and verdicts, cache keys, the judge runner.
+crucible_add_test(evals_judge_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/judge_test.cpp LIBS evals::core)
