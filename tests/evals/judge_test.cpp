@@ -8,6 +8,7 @@
 #include "evals/json_schema.h"
 #include "evals/judge_prompt.h"
 #include "evals/rubric.h"
+#include "evals/summary.h"
 
 namespace json = engine::json;
 using evals::Message;
@@ -493,4 +494,25 @@ TEST(Judge, PairwiseSwapsPositionsToCancelBias) {
     EXPECT_EQ(summary->wins_b, 2u);
     EXPECT_EQ(summary->position_biased, 0u);
     EXPECT_NEAR(summary->win_rate_a.value, 4.0 / 6.0, 1e-15);
+}
+
+TEST(Summary, MeansWithIntervalsLeaveInvalidJudgmentsOut) {
+    const Rubric r = likert_rubric();
+    std::vector<evals::Judgment> judgments(5);
+    const double scores[] = {5, 4, 2, 1, 3};
+    for (size_t i = 0; i < judgments.size(); ++i) judgments[i].verdict.score = scores[i];
+    judgments.emplace_back();
+    judgments.back().error = "[verdict] no JSON object";
+    auto s = evals::summarize_judgments(r, judgments, {400, 0.95, 9});
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    EXPECT_EQ(s->n, 5u);
+    EXPECT_EQ(s->invalid, 1u);
+    EXPECT_DOUBLE_EQ(s->mean_score.value, 3.0);
+    EXPECT_DOUBLE_EQ(s->mean_reward.value, 0.5);  // (3 - 1) / (5 - 1)
+    EXPECT_LE(s->mean_score.lower, 3.0);
+    EXPECT_GE(s->mean_score.upper, 3.0);
+    EXPECT_GE(s->mean_score.lower, 1.0);
+    EXPECT_LE(s->mean_score.upper, 5.0);
+    EXPECT_FALSE(evals::summarize_judgments(r, std::span<const evals::Judgment>(judgments).last(1)).ok());
+    EXPECT_FALSE(evals::summarize_judgments(pairwise_rubric(), judgments).ok());
 }
