@@ -11,6 +11,7 @@ int run_traces(int argc, char** argv);
 int run_datasets(int argc, char** argv);
 int run_export(int argc, char** argv);
 int run_sft(int argc, char** argv);
+int run_grpo(int argc, char** argv);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -23,6 +24,7 @@ const std::vector<Command>& commands() {
         {"datasets", "create, list and show versioned datasets of traces", run_datasets},
         {"export", "export traces as SFT, preference, RFT or canonical JSONL", run_export},
         {"sft", "LoRA supervised fine-tuning on good traces or a chat JSONL file", run_sft},
+        {"grpo", "LoRA reinforcement fine-tuning (GRPO) with a programmatic reward", run_grpo},
     };
     return table;
 }
