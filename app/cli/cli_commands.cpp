@@ -11,6 +11,7 @@ int run_traces(int argc, char** argv);
 int run_datasets(int argc, char** argv);
 int run_export(int argc, char** argv);
 int run_adapter(int argc, char** argv);
+int run_sft(int argc, char** argv);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -22,6 +23,7 @@ const std::vector<Command>& commands() {
         {"traces", "list, search, show and label the workspace's traces", run_traces},
         {"datasets", "create, list and show versioned datasets of traces", run_datasets},
         {"export", "export traces as SFT, preference, RFT or canonical JSONL", run_export},
+        {"sft", "LoRA supervised fine-tuning on good traces or a chat JSONL file", run_sft},
         {"adapter", "convert LoRA adapters (PEFT, GGUF LoRA, checkpoints) and merge them into a GGUF",
          run_adapter},
     };

@@ -3,6 +3,7 @@ set(FINETUNE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/adapter_io.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/durable_file.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/grpo.cpp
   ${CMAKE_CURRENT_LIST_DIR}/gguf_lora.cpp
   ${CMAKE_CURRENT_LIST_DIR}/lora_config.cpp
   ${CMAKE_CURRENT_LIST_DIR}/merge.cpp
@@ -10,4 +11,6 @@ set(FINETUNE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/peft_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/peft_import.cpp
   ${CMAKE_CURRENT_LIST_DIR}/schedule.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sft.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/sft_data.cpp
 )

@@ -13,6 +13,7 @@
 #include "engine/gguf.h"
 #include "engine/quant.h"
 #include "engine/safetensors.h"
+#include "tokenizer/byte_alphabet.h"
 
 namespace tiny {
 namespace {
@@ -216,6 +217,36 @@ engine::Status write_gguf(const TinySpec& s, const HfWeights& weights, const std
     }
     if (gemma) g.set_u32(a + ".attention.sliding_window", static_cast<uint32_t>(s.sliding_window));
     g.set_u32("general.quantization_version", 2);
+    if (s.with_tokenizer) {
+        if (s.n_vocab < kTinyTokenizerVocab)
+            return engine::make_error("[tiny] with_tokenizer needs n_vocab >= " + std::to_string(kTinyTokenizerVocab));
+        std::vector<std::string> tokens;
+        std::vector<int32_t> types;
+        for (int b = 0; b < 256; ++b) {
+            tokens.push_back(engine::byte_alphabet::from_bytes(std::string(1, static_cast<char>(b))));
+            types.push_back(1);  // normal
+        }
+        tokens.push_back("<|im_start|>");
+        tokens.push_back("<|im_end|>");
+        types.push_back(3);  // control
+        types.push_back(3);
+        for (int64_t i = kTinyTokenizerVocab; i < s.n_vocab; ++i) {
+            tokens.push_back("<unused" + std::to_string(i) + ">");
+            types.push_back(5);  // unused
+        }
+        g.set_string("tokenizer.ggml.model", "gpt2");
+        g.set_string("tokenizer.ggml.pre", "smollm");
+        g.set_string_array("tokenizer.ggml.tokens", std::move(tokens));
+        g.set_i32_array("tokenizer.ggml.token_type", std::move(types));
+        g.set_string_array("tokenizer.ggml.merges", {});
+        g.set_u32("tokenizer.ggml.eos_token_id", 257);
+        g.set_u32("tokenizer.ggml.bos_token_id", 256);
+        g.set_bool("tokenizer.ggml.add_bos_token", false);
+        g.set_string("tokenizer.chat_template",
+                     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+                     "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
+                     "}}{% endif %}");
+    }
 
     for (const auto& [name, t] : weights) {
         std::vector<float> data = t.data;

@@ -29,7 +29,13 @@ struct TinySpec {
     bool tied = true;
     bool rope_freqs = false;  // Llama 3.1-style scaling: rope_freqs.weight / rope_scaling "llama3"
     uint32_t seed = 1;
+    // Writes a byte-level BPE tokenizer (the 256 byte tokens, no merges, then
+    // <|im_start|> and <|im_end|> = eos) and a ChatML template; n_vocab must be
+    // at least 258. For generation and training tests that need text.
+    bool with_tokenizer = false;
 };
+
+inline constexpr int64_t kTinyTokenizerVocab = 258;
 
 // Defaults per architecture and weight type: K-quant types get n_embd, n_ff
 // and n_head*head_dim of 256 (their block size); gemma3 gets head_dim 32,

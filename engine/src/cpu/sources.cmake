@@ -40,3 +40,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/kernels_neon_dotprod.cpp
     PROPERTIES COMPILE_OPTIONS "-march=armv8.2-a+dotprod;-ffp-contract=off")
 endif()
+
+# Training kernels: the accumulating GEMM (explicit FMA on the SIMD paths, so no
+# contraction anywhere else) and the matmul backward drivers.
+list(APPEND ENGINE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/gemm_accumulate.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/matmul_backward.cpp
+)
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/gemm_accumulate.cpp
+  PROPERTIES COMPILE_OPTIONS "-ffp-contract=off")

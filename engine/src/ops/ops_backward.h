@@ -42,7 +42,9 @@ void geglu_tanh_backward(const float* gate, const float* up, const float* dout, 
 // q, dout, dq: [n_tokens, n_head * head_dim];
 // k, v, dk, dv: [n_head_kv, capacity, head_dim] (positions 0 .. n_tokens - 1 used).
 // dq, dk and dv are overwritten (positions >= n_tokens of dk/dv are left untouched).
-// scratch: attention_backward_scratch_floats() floats.
+// scratch: attention_backward_scratch_floats(shape, pool.size()) floats.
+// Preconditions (else dq and dk/dv rows 0 .. n_tokens - 1 are set to NaN):
+// pos0 == 0, capacity >= n_tokens, n_head a multiple of n_head_kv.
 void attention_backward(const AttentionShape& shape, const float* q, const float* k, const float* v,
                         const float* dout, float* dq, float* dk, float* dv, float* scratch, ThreadPool& pool);
 int64_t attention_backward_scratch_floats(const AttentionShape& shape, int n_threads);
