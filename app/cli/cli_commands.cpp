@@ -10,6 +10,7 @@ int run_import(int argc, char** argv);
 int run_traces(int argc, char** argv);
 int run_datasets(int argc, char** argv);
 int run_export(int argc, char** argv);
+int run_adapter(int argc, char** argv);
 int run_sft(int argc, char** argv);
 int run_grpo(int argc, char** argv);
 
@@ -25,6 +26,8 @@ const std::vector<Command>& commands() {
         {"export", "export traces as SFT, preference, RFT or canonical JSONL", run_export},
         {"sft", "LoRA supervised fine-tuning on good traces or a chat JSONL file", run_sft},
         {"grpo", "LoRA reinforcement fine-tuning (GRPO) with a programmatic reward", run_grpo},
+        {"adapter", "convert LoRA adapters (PEFT, GGUF LoRA, checkpoints) and merge them into a GGUF",
+         run_adapter},
     };
     return table;
 }

@@ -73,12 +73,15 @@ engine::Status export_peft(const std::string& dir, const engine::LoraAdapter& ad
     adapter.for_each([&](int64_t layer, LoraTarget t, const LoraPair& p) {
         if (!status.ok()) return;
         const std::string module = peft_module_name(layer, t);
-        if (p.rank != r) rank_pattern.set(module, p.rank);
+        // Pattern keys without the leading "model.": PEFT matches them as a suffix after a dot,
+        // which older releases (".*\.KEY$") and newer ones ("(.*\.)?KEY$") agree on.
+        const std::string key = module.substr(std::string("model.").size());
+        if (p.rank != r) rank_pattern.set(key, p.rank);
         if (p.scale != lora_scale(options.alpha, p.rank, options.use_rslora)) {
             // The alpha that gives this pair's scale back (exactly, see lora_scale).
             const double rank = static_cast<double>(p.rank);
             alpha_pattern.set(
-                module, number(static_cast<double>(p.scale) * (options.use_rslora ? std::sqrt(rank) : rank)));
+                key, number(static_cast<double>(p.scale) * (options.use_rslora ? std::sqrt(rank) : rank)));
         }
         const std::string prefix = "base_model.model." + module;
         status = st.add_tensor(prefix + ".lora_A.weight", engine::DType::F32, {p.rank, p.in}, f32_bytes(p.a));

@@ -114,6 +114,10 @@ engine::Result<PeftAdapter> import_peft(const std::string& dir, const engine::Mo
     if (c["modules_to_save"].size() > 0)
         return make_error(where + ": modules_to_save (fully trained modules) is not supported");
     if (c["layer_replication"].size() > 0) return make_error(where + ": layer_replication is not supported");
+    if (c["alora_invocation_tokens"].size() > 0)
+        return make_error(where + ": activated LoRA (alora_invocation_tokens) is not supported");
+    if (c["target_parameters"].size() > 0) return make_error(where + ": target_parameters is not supported");
+    if (c["use_qalora"].get_bool().value_or(false)) return make_error(where + ": QALoRA is not supported");
 
     PeftAdapter out;
     const auto r = c["r"].get_int();

@@ -1,5 +1,6 @@
 # Sources of crucible_finetune, one purpose per file.
 set(FINETUNE_SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/adapter_io.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/durable_file.cpp
   ${CMAKE_CURRENT_LIST_DIR}/grpo.cpp

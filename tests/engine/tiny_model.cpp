@@ -219,7 +219,8 @@ engine::Status write_gguf(const TinySpec& s, const HfWeights& weights, const std
     g.set_u32("general.quantization_version", 2);
     if (s.with_tokenizer) {
         if (s.n_vocab < kTinyTokenizerVocab)
-            return engine::make_error("[tiny] with_tokenizer needs n_vocab >= " + std::to_string(kTinyTokenizerVocab));
+            return engine::make_error("[tiny] with_tokenizer needs n_vocab >= " +
+                                      std::to_string(kTinyTokenizerVocab));
         std::vector<std::string> tokens;
         std::vector<int32_t> types;
         for (int b = 0; b < 256; ++b) {
@@ -242,10 +243,11 @@ engine::Status write_gguf(const TinySpec& s, const HfWeights& weights, const std
         g.set_u32("tokenizer.ggml.eos_token_id", 257);
         g.set_u32("tokenizer.ggml.bos_token_id", 256);
         g.set_bool("tokenizer.ggml.add_bos_token", false);
-        g.set_string("tokenizer.chat_template",
-                     "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
-                     "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
-                     "}}{% endif %}");
+        g.set_string(
+            "tokenizer.chat_template",
+            "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + "
+            "'<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' "
+            "}}{% endif %}");
     }
 
     for (const auto& [name, t] : weights) {
