@@ -65,7 +65,7 @@ for cpu in max cortex-a53; do
   expect=1
   [ "$cpu" = cortex-a53 ] && expect=0
   echo "test_aarch64: === QEMU_CPU=$cpu (dot product expected: $expect) ==="
-  for t in test_matmul_neon test_matmul test_quant test_core; do
+  for t in test_matmul_neon test_matmul test_matmul_backward test_quant test_core; do
     if QEMU_CPU="$cpu" CRUCIBLE_EXPECT_DOTPROD="$expect" nice -n "$nice_level" \
       qemu-aarch64 "$build/$t" --gtest_brief=1 >"$build/$t.$cpu.log" 2>&1; then
       echo "  PASS $t ($(grep -o '[0-9]* tests\? from [0-9]* test suites\? ran' "$build/$t.$cpu.log" | head -1))"

@@ -1,5 +1,6 @@
 // bench_backward: times the training kernels on SmolLM2-135M / gemma-3-270m shapes.
 //   bench_backward [--threads N] [--tokens N] [--min-ms N] [--only matmul|outer|attention]
+//                  [--path scalar|avx2|avx_vnni|avx512]
 // Prints wall and process-CPU microseconds per call and GFLOP/s from wall time
 // (on a shared machine the CPU time of a 1-thread run is the better measure of
 // the kernel itself): 2*k*rows*n_tokens for
@@ -69,6 +70,16 @@ int main(int argc, char** argv) {
         if (!std::strcmp(argv[i], "--tokens")) n_tokens = std::atoll(argv[i + 1]);
         if (!std::strcmp(argv[i], "--min-ms")) min_seconds = std::atof(argv[i + 1]) / 1000.0;
         if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+        if (!std::strcmp(argv[i], "--path")) {
+            bool ok = false;
+            for (auto p : {engine::CpuPath::scalar, engine::CpuPath::avx2, engine::CpuPath::avx_vnni,
+                           engine::CpuPath::avx512})
+                if (!std::strcmp(argv[i + 1], engine::cpu_path_name(p))) ok = engine::cpu_path_force(p);
+            if (!ok) {
+                std::fprintf(stderr, "path %s not available\n", argv[i + 1]);
+                return 1;
+            }
+        }
     }
     engine::ThreadPool pool(n_threads);
     std::printf("path %s, %d threads, %lld tokens\n", engine::cpu_path_name(engine::cpu_path_active()),

@@ -1,5 +1,6 @@
-// matmul_backward_input and matmul_accumulate_outer against plain double loops
-// over dequantized weights, across thread counts and CPU paths.
+// cpu::gemm_accumulate, and matmul_backward_input / matmul_accumulate_outer
+// built on it, against plain double loops (over dequantized weights), across
+// thread counts, ways of splitting the work, and CPU paths.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cpu/gemm_accumulate.h"
 #include "engine/matmul.h"
 #include "engine/quant.h"
 
@@ -26,6 +28,67 @@ std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
     std::vector<float> v(n);
     for (float& x : v) x = normal(rng);
     return v;
+}
+
+// C += A B with A read through strides; checked against double sums, and for
+// the property the drivers rely on: computing C in pieces (rows, columns, or r
+// in consecutive chunks) gives the same bits as one call.
+TEST(GemmAccumulate, MatchesReferenceAndIsSplitInvariantOnEveryPath) {
+    struct Case {
+        int64_t M, N, R;
+        bool a_transposed;
+    };
+    const Case cases[] = {{1, 1, 1, false},    {7, 70, 33, false}, {13, 131, 64, true},
+                          {6, 64, 200, false}, {25, 9, 17, true},  {3, 200, 5, false}};
+    for (CpuPath path : kPaths) {
+        if (!engine::cpu_path_force(path)) continue;
+        SCOPED_TRACE(engine::cpu_path_name(path));
+        uint32_t seed = 40;
+        for (const Case& cs : cases) {
+            SCOPED_TRACE("M " + std::to_string(cs.M) + " N " + std::to_string(cs.N) + " R " +
+                         std::to_string(cs.R));
+            const int64_t ldb = cs.N + 3, ldc = cs.N + 5;
+            // A(m, r) = a[m * sam + r * sar]: row-major [M, R] or transposed [R, M], padded.
+            const int64_t sam = cs.a_transposed ? 1 : cs.R + 2, sar = cs.a_transposed ? cs.M + 2 : 1;
+            const auto a = random_vector(size_t(cs.a_transposed ? cs.R * sar : cs.M * sam), seed++);
+            const auto b = random_vector(size_t(cs.R * ldb), seed++);
+            const auto c0 = random_vector(size_t(cs.M * ldc), seed++);
+            auto whole = c0;
+            engine::cpu::gemm_accumulate(cs.M, cs.N, cs.R, a.data(), sam, sar, b.data(), ldb, whole.data(),
+                                         ldc);
+            int bad = 0;
+            for (int64_t m = 0; m < cs.M; ++m)
+                for (int64_t n = 0; n < ldc; ++n) {
+                    const size_t i = size_t(m * ldc + n);
+                    if (n >= cs.N) {  // padding untouched
+                        if (whole[i] != c0[i] && bad++ < 5)
+                            ADD_FAILURE() << "wrote padding at " << m << "," << n;
+                        continue;
+                    }
+                    double sum = c0[i], mag = std::abs(sum);
+                    for (int64_t r = 0; r < cs.R; ++r) {
+                        const double term =
+                            double(a[size_t(m * sam + r * sar)]) * double(b[size_t(r * ldb + n)]);
+                        sum += term;
+                        mag += std::abs(term);
+                    }
+                    if (!(std::abs(double(whole[i]) - sum) <= 1e-6 * mag) && bad++ < 5)
+                        ADD_FAILURE() << "C[" << m << "][" << n << "] = " << whole[i] << ", want " << sum;
+                }
+            EXPECT_EQ(bad, 0);
+            // Pieces: rows split at m1, columns at n1, r in two chunks.
+            const int64_t m1 = cs.M / 2 + 1 > cs.M ? cs.M : cs.M / 2 + 1, n1 = cs.N / 3, r1 = cs.R / 2;
+            auto pieces = c0;
+            for (auto [mb, me] : {std::pair{int64_t{0}, m1}, std::pair{m1, cs.M}})
+                for (auto [nb, ne] : {std::pair{int64_t{0}, n1}, std::pair{n1, cs.N}})
+                    for (auto [rb, re] : {std::pair{int64_t{0}, r1}, std::pair{r1, cs.R}})
+                        engine::cpu::gemm_accumulate(
+                            me - mb, ne - nb, re - rb, a.data() + mb * sam + rb * sar, sam, sar,
+                            b.data() + rb * ldb + nb, ldb, pieces.data() + mb * ldc + nb, ldc);
+            EXPECT_EQ(pieces, whole);
+        }
+    }
+    engine::cpu_path_reset();
 }
 
 struct Weights {

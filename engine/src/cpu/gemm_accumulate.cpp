@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -18,40 +19,66 @@
 namespace engine::cpu {
 namespace {
 
-// Portable path: MT rows by 16 columns, plain loops the compiler vectorizes.
-// kFull: all 16 columns present (constant trip counts); else nn < 16.
-template <int MT, bool kFull>
+// Portable path: MT rows by 8 columns held in two 4-float vectors (GCC/Clang
+// vector extensions: SSE2 or NEON registers), multiply then add. A partial
+// column tile (nn < 8) takes the plain loop, which rounds the same way.
+typedef float V4 __attribute__((vector_size(16)));
+
+inline V4 load4(const float* p) {
+    V4 v;
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+inline void store4(float* p, V4 v) { std::memcpy(p, &v, sizeof(v)); }
+
+template <int MT>
 void tile_portable(int64_t R, const float* a, int64_t sam, int64_t sar, const float* b, int64_t ldb, float* c,
                    int64_t ldc, int nn) {
-    constexpr int kW = 16;
-    const int n = kFull ? kW : nn;
-    float acc[MT][kW] = {};
-    for (int m = 0; m < MT; ++m)
-        for (int j = 0; j < n; ++j) acc[m][j] = c[m * ldc + j];
+    if (nn < 8) {
+        float acc[MT][8] = {};
+        for (int m = 0; m < MT; ++m)
+            for (int j = 0; j < nn; ++j) acc[m][j] = c[m * ldc + j];
+        for (int64_t r = 0; r < R; ++r)
+            for (int m = 0; m < MT; ++m) {
+                const float av = a[r * sar + m * sam];
+                for (int j = 0; j < nn; ++j) acc[m][j] += av * b[r * ldb + j];
+            }
+        for (int m = 0; m < MT; ++m)
+            for (int j = 0; j < nn; ++j) c[m * ldc + j] = acc[m][j];
+        return;
+    }
+    V4 acc[MT][2];
+    for (int m = 0; m < MT; ++m) {
+        acc[m][0] = load4(c + m * ldc);
+        acc[m][1] = load4(c + m * ldc + 4);
+    }
     for (int64_t r = 0; r < R; ++r) {
         const float* br = b + r * ldb;
         const float* ar = a + r * sar;
+        const V4 b0 = load4(br), b1 = load4(br + 4);
         for (int m = 0; m < MT; ++m) {
-            const float av = ar[m * sam];
-            for (int j = 0; j < n; ++j) acc[m][j] += av * br[j];
+            const float s = ar[m * sam];
+            const V4 av = {s, s, s, s};
+            acc[m][0] += av * b0;
+            acc[m][1] += av * b1;
         }
     }
-    for (int m = 0; m < MT; ++m)
-        for (int j = 0; j < n; ++j) c[m * ldc + j] = acc[m][j];
+    for (int m = 0; m < MT; ++m) {
+        store4(c + m * ldc, acc[m][0]);
+        store4(c + m * ldc + 4, acc[m][1]);
+    }
 }
 
 void gemm_portable(int64_t M, int64_t N, int64_t R, const float* a, int64_t sam, int64_t sar, const float* b,
                    int64_t ldb, float* c, int64_t ldc) {
     using Fn = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, int);
-    static constexpr Fn kTiles[4][2] = {{tile_portable<1, false>, tile_portable<1, true>},
-                                        {tile_portable<2, false>, tile_portable<2, true>},
-                                        {tile_portable<3, false>, tile_portable<3, true>},
-                                        {tile_portable<4, false>, tile_portable<4, true>}};
-    for (int64_t n0 = 0; n0 < N; n0 += 16) {
-        const int nn = static_cast<int>(std::min<int64_t>(16, N - n0));
+    static constexpr Fn kTiles[4] = {tile_portable<1>, tile_portable<2>, tile_portable<3>, tile_portable<4>};
+    for (int64_t n0 = 0; n0 < N; n0 += 8) {
+        const int nn = static_cast<int>(std::min<int64_t>(8, N - n0));
         for (int64_t m0 = 0; m0 < M; m0 += 4) {
             const int mt = static_cast<int>(std::min<int64_t>(4, M - m0));
-            kTiles[mt - 1][nn == 16](R, a + m0 * sam, sam, sar, b + n0, ldb, c + m0 * ldc + n0, ldc, nn);
+            kTiles[mt - 1](R, a + m0 * sam, sam, sar, b + n0, ldb, c + m0 * ldc + n0, ldc, nn);
         }
     }
 }
