@@ -1,0 +1,2 @@
+crucible_add_test(test_constrain SOURCES ${CMAKE_CURRENT_LIST_DIR}/json_grammar_test.cpp
+                                         ${CMAKE_CURRENT_LIST_DIR}/json_constraint_test.cpp)
