@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <random>
 
 #include "engine/generator.h"
@@ -245,29 +246,35 @@ TEST(JsonSchemaConstraint, TheBudgetIsExactAtTheShortestValue) {
     }
 }
 
-// The real SmolLM2 vocabulary (49152 tokens): the mask equals the simulation,
-// and a mask step is fast. Skips when the model file is absent.
-TEST(JsonSchemaConstraint, SmolLm2VocabularyMaskIsExactAndFast) {
-    const std::string path = model_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf";
-    if (!fs::exists(path)) GTEST_SKIP() << "no " << path;
-    auto file = engine::GgufFile::open(path);
-    ASSERT_TRUE(file.ok()) << file.error().message;
-    auto spec = engine::tokenizer_spec_from_gguf(*file);
-    ASSERT_TRUE(spec.ok());
-    auto tok = engine::Tokenizer::create(std::move(*spec));
-    ASSERT_TRUE(tok.ok());
-    ASSERT_EQ(tok->vocab_size(), 49152);
-    check_mask_matches_simulation(*tok, kJudge, kJudgePrefixes, -1);
-    check_mask_matches_simulation(*tok, kJudge, {"{\"rationale\": \"abc"}, 14);
+namespace {
 
-    auto c = make_constraint(kJudge, *tok);
-    std::vector<float> logits(static_cast<size_t>(tok->vocab_size()));
+// A real model's tokenizer (from its GGUF file), or nullopt when the file is absent.
+std::optional<engine::Tokenizer> gguf_tokenizer(const std::string& file_name) {
+    const std::string path = model_dir() + "/" + file_name;
+    if (!fs::exists(path)) return std::nullopt;
+    auto file = engine::GgufFile::open(path);
+    EXPECT_TRUE(file.ok()) << file.error().message;
+    auto spec = engine::tokenizer_spec_from_gguf(*file);
+    EXPECT_TRUE(spec.ok());
+    auto tok = engine::Tokenizer::create(std::move(*spec));
+    EXPECT_TRUE(tok.ok());
+    return std::move(*tok);
+}
+
+// Builds a constraint and times mask steps at a few points of a judge verdict.
+void time_mask_steps(const engine::Tokenizer& tok) {
+    auto start = std::chrono::steady_clock::now();
+    auto c = make_constraint(kJudge, tok);
+    const double create_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::printf("constraint for %d tokens built in %.1f ms\n", tok.vocab_size(), create_ms);
+    std::vector<float> logits(static_cast<size_t>(tok.vocab_size()));
     for (const char* prefix : {"", "{\"rationale\": \"The answer", "{\"rationale\": \"ok\", \"score\": "}) {
         c->reset();
-        for (int32_t id : tok->encode(prefix)) ASSERT_TRUE(c->accept(id).ok());
+        for (int32_t id : tok.encode(prefix)) ASSERT_TRUE(c->accept(id).ok());
         c->set_token_budget(300);
         constexpr int kReps = 20;
-        auto start = std::chrono::steady_clock::now();
+        start = std::chrono::steady_clock::now();
         for (int r = 0; r < kReps; ++r) c->mask(logits);
         double ms =
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
@@ -276,4 +283,26 @@ TEST(JsonSchemaConstraint, SmolLm2VocabularyMaskIsExactAndFast) {
                     static_cast<long long>(c->allowed_count()));
         EXPECT_LT(ms, 25.0);  // generous for loaded CI machines; typically far below
     }
+}
+
+}  // namespace
+
+// The real SmolLM2 vocabulary (49152 tokens): the mask equals the simulation,
+// and a mask step is fast. Skips when the model file is absent.
+TEST(JsonSchemaConstraint, SmolLm2VocabularyMaskIsExactAndFast) {
+    auto tok = gguf_tokenizer("SmolLM2-135M-Instruct.Q4_1.gguf");
+    if (!tok) GTEST_SKIP() << "no SmolLM2 model file";
+    ASSERT_EQ(tok->vocab_size(), 49152);
+    check_mask_matches_simulation(*tok, kJudge, kJudgePrefixes, -1);
+    check_mask_matches_simulation(*tok, kJudge, {"{\"rationale\": \"abc"}, 14);
+    time_mask_steps(*tok);
+}
+
+// Gemma 3's SentencePiece vocabulary (262144 tokens, byte fallback).
+TEST(JsonSchemaConstraint, Gemma3VocabularyMaskIsExactAndFast) {
+    auto tok = gguf_tokenizer("gemma-3-270m-q4_k_m.gguf");
+    if (!tok) GTEST_SKIP() << "no Gemma 3 model file";
+    check_mask_matches_simulation(
+        *tok, kJudge, {"", "{\"rationale\": \"caf\xc3", "{\"rationale\": \"ok\", \"score\": "}, 40);
+    time_mask_steps(*tok);
 }
