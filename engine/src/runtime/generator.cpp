@@ -181,8 +181,9 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
         result.tokens.push_back(token);
 
         const bool end_token = std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end();
-        // With a constraint, an end token is only allowed (and always ends) once the value is complete.
-        bool end = end_token && (options.stop_at_end_of_generation || constraint);
+        // With a constraint, an end token is only allowed (and always ends) once the value is complete
+        // (a constraint built with other end tokens may have taken this one as text: then it goes on).
+        bool end = end_token && (constraint ? constraint->complete() : options.stop_at_end_of_generation);
         std::string piece = end ? decoder.flush() : decoder.push(id);
         if (!end && constraint && constraint->must_end()) {
             piece += decoder.flush();  // nothing can follow: done without sampling an end token
