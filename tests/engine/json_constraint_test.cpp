@@ -215,6 +215,22 @@ TEST(JsonSchemaConstraint, AcceptRejectsWhatTheMaskForbids) {
     EXPECT_EQ(c->min_tokens_to_complete(), JsonGrammar::from_schema_text(kJudge)->min_length());
 }
 
+TEST(JsonSchemaConstraint, WithGrammarSharesTheVocabularyAndBehavesLikeAFreshOne) {
+    engine::Tokenizer tok = fixture_tokenizer("gpt2");
+    auto judge = make_constraint(kJudge, tok);
+    auto rich = judge->with_grammar(*JsonGrammar::from_schema_text(kRich));
+    auto fresh = make_constraint(kRich, tok);
+    const std::string prefix = "{\"name\": \"a\", \"tags\": [\"red\"";
+    for (auto* c : {rich.get(), fresh.get()})
+        for (int32_t id : tok.encode(prefix)) ASSERT_TRUE(c->accept(id).ok());
+    std::vector<float> a(static_cast<size_t>(tok.vocab_size())), b(a.size());
+    rich->mask(a);
+    fresh->mask(b);
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(std::isfinite(a[i]), std::isfinite(b[i])) << i;
+    EXPECT_GT(rich->allowed_count(), 0);
+    EXPECT_EQ(judge->text(), "");  // the original is untouched
+}
+
 TEST(JsonSchemaConstraint, RandomLogitsAlwaysGiveValidJson) {
     engine::Tokenizer gpt2 = fixture_tokenizer("gpt2");
     fuzz_schema(gpt2, kJudge, 60, 400);

@@ -110,6 +110,9 @@ public:
     static Result<std::unique_ptr<JsonSchemaConstraint>> create(
         JsonGrammar grammar, const Tokenizer& tokenizer, std::optional<std::vector<int32_t>> end_ids = {});
     ~JsonSchemaConstraint() override;
+    // A fresh constraint for another grammar over the same vocabulary and end
+    // tokens, without building the vocabulary trie again (it is shared).
+    std::unique_ptr<JsonSchemaConstraint> with_grammar(JsonGrammar grammar) const;
 
     void mask(std::span<float> logits) override;
     Status accept(int32_t token) override;

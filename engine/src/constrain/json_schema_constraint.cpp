@@ -153,6 +153,16 @@ Result<std::unique_ptr<JsonSchemaConstraint>> JsonSchemaConstraint::create(
     return c;
 }
 
+std::unique_ptr<JsonSchemaConstraint> JsonSchemaConstraint::with_grammar(JsonGrammar grammar) const {
+    std::unique_ptr<JsonSchemaConstraint> c(new JsonSchemaConstraint(std::move(grammar)));
+    c->vocab_ = vocab_;
+    c->end_ids_ = end_ids_;
+    c->state_ = std::make_unique<State>();
+    c->walk_.resize(walk_.size());
+    c->allowed_.assign(allowed_.size(), 0);
+    return c;
+}
+
 void JsonSchemaConstraint::reset() {
     *state_ = State{};
     text_.clear();
