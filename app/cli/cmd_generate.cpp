@@ -1,12 +1,50 @@
 // crucible-cli generate MODEL --prompt TEXT: one completion, streamed to stdout,
 // or with --json a JSON object with the text, token ids and log-probabilities.
+// --schema FILE / --grammar json constrain the output to JSON (valid for the schema).
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "cli_common.h"
+#include "engine/json.h"
+#include "engine/json_schema_constraint.h"
 
 namespace cli {
 namespace {
+
+// Reads --schema / --grammar into *grammar (left empty when neither is given). False after printing
+// an error; *exit_code is then 2 for misuse of the options, 1 for a schema that cannot be used.
+bool grammar_from(const Args& args, std::optional<engine::JsonGrammar>* grammar, int* exit_code) {
+    if (args.has("schema") && args.has("grammar")) {
+        std::fprintf(stderr, "crucible-cli generate: give --schema or --grammar, not both\n");
+        *exit_code = 2;
+        return false;
+    }
+    if (args.has("grammar")) {
+        if (args.get("grammar") != "json") {
+            std::fprintf(stderr, "crucible-cli generate: unknown --grammar \"%s\" (supported: json)\n",
+                         args.get("grammar").c_str());
+            *exit_code = 2;
+            return false;
+        }
+        *grammar = engine::JsonGrammar::any_value();
+        return true;
+    }
+    if (!args.has("schema")) return true;
+    auto schema = engine::json::parse_file(args.get("schema"));
+    if (!schema) {
+        std::fprintf(stderr, "crucible-cli generate: --schema: %s\n", schema.error().message.c_str());
+        *exit_code = 1;
+        return false;
+    }
+    auto compiled = engine::JsonGrammar::from_schema(*schema);
+    if (!compiled) {
+        std::fprintf(stderr, "crucible-cli generate: --schema: %s\n", compiled.error().message.c_str());
+        *exit_code = 1;
+        return false;
+    }
+    *grammar = std::move(*compiled);
+    return true;
+}
 
 nlohmann::ordered_json token_json(const engine::Tokenizer& tok, int32_t id, double logprob) {
     nlohmann::ordered_json j;
@@ -24,6 +62,8 @@ int run_generate(int argc, char** argv) {
     args.flag("chat", "wrap the prompt in the model's chat template as a user turn");
     args.option("system", "TEXT", "with --chat: a system message first");
     args.flag("json", "print one JSON object: text, prompt and generated token ids, log-probs, timings");
+    args.option("schema", "FILE", "constrain the output to JSON valid for this JSON Schema file");
+    args.option("grammar", "json", "constrain the output to any JSON value");
     declare_generation_options(args);
     int code = 0;
     if (!args.parse(argc, argv, &code)) return code;
@@ -34,6 +74,8 @@ int run_generate(int argc, char** argv) {
     auto options = generation_options_from(args);
     auto generator_options = generator_options_from(args);
     if (!options || !generator_options) return 2;
+    std::optional<engine::JsonGrammar> grammar;
+    if (!grammar_from(args, &grammar, &code)) return code;
 
     auto bundle = load_bundle_or_report(args.positional()[0]);
     if (!bundle) return 1;
@@ -55,6 +97,16 @@ int run_generate(int argc, char** argv) {
     if (!generator) {
         std::fprintf(stderr, "crucible-cli generate: %s\n", generator.error().message.c_str());
         return 1;
+    }
+    std::unique_ptr<engine::JsonSchemaConstraint> constraint;
+    if (grammar) {
+        auto created = engine::JsonSchemaConstraint::create(*grammar, bundle->tokenizer());
+        if (!created) {
+            std::fprintf(stderr, "crucible-cli generate: %s\n", created.error().message.c_str());
+            return 1;
+        }
+        constraint = std::move(*created);
+        options->constraint = constraint.get();
     }
     bool json = args.has("json");
     engine::StreamCallback stream;

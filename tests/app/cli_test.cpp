@@ -100,6 +100,43 @@ TEST(Cli, SameSeedGivesTheSameText) {
     EXPECT_EQ(parse_json(a.out)["seed"], 7);
 }
 
+TEST(Cli, GenerateWithASchemaAlwaysGivesValidJson) {
+    auto schema = std::filesystem::temp_directory_path() / "crucible_cli_judge_schema.json";
+    std::ofstream(schema) << R"({"type": "object", "properties": {
+        "rationale": {"type": "string", "maxLength": 120},
+        "score": {"type": "integer", "minimum": 1, "maximum": 5}}, "required": ["rationale", "score"]})";
+    for (int seed : {1, 2, 3}) {
+        CliRun r =
+            cli("generate default --chat --prompt 'Rate this answer from 1 to 5: Paris is in France.' "
+                "--schema " +
+                schema.string() + " --temperature 1.0 --seed " + std::to_string(seed) +
+                " --max-tokens 60 --threads 2 --json");
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        auto verdict = nlohmann::json::parse(parse_json(r.out)["text"].get<std::string>(), nullptr, false);
+        ASSERT_TRUE(verdict.is_object()) << r.out;
+        ASSERT_EQ(verdict.size(), 2u);
+        ASSERT_TRUE(verdict["rationale"].is_string());
+        ASSERT_TRUE(verdict["score"].is_number_integer());
+        EXPECT_GE(verdict["score"].get<int>(), 1);
+        EXPECT_LE(verdict["score"].get<int>(), 5);
+    }
+    CliRun any =
+        cli("generate default --prompt 'Some JSON:' --grammar json --temperature 1.0 --seed 4 "
+            "--max-tokens 24 --threads 2");
+    ASSERT_EQ(any.exit_code, 0) << any.err;
+    std::string text = any.out.substr(0, any.out.find_last_not_of('\n') + 1);
+    EXPECT_FALSE(nlohmann::json::parse(text, nullptr, false).is_discarded()) << text;
+
+    CliRun bad_grammar = cli("generate default --prompt hi --grammar yaml");
+    EXPECT_EQ(bad_grammar.exit_code, 2);
+    EXPECT_NE(bad_grammar.err.find("--grammar"), std::string::npos) << bad_grammar.err;
+    std::ofstream(schema, std::ios::trunc) << R"({"type": "string", "pattern": "^a+$"})";
+    CliRun unsupported = cli("generate default --prompt hi --schema " + schema.string());
+    EXPECT_EQ(unsupported.exit_code, 1);
+    EXPECT_NE(unsupported.err.find("unsupported keyword \"pattern\""), std::string::npos) << unsupported.err;
+    std::filesystem::remove(schema);
+}
+
 TEST(Cli, BadModelsGiveClearErrors) {
     CliRun missing = cli("info /nonexistent/model.gguf");
     EXPECT_EQ(missing.exit_code, 1);

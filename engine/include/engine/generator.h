@@ -20,6 +20,7 @@
 #include "engine/result.h"
 #include "engine/sampler.h"
 #include "engine/thread_pool.h"
+#include "engine/token_constraint.h"
 #include "engine/tokenizer.h"
 
 namespace engine {
@@ -38,6 +39,13 @@ struct GenerationOptions {
     std::vector<std::string>
         stop_strings;  // generation ends before the first occurrence; not included in text
     bool stop_at_end_of_generation = true;  // stop on the model's end-of-turn / end-of-text tokens
+    // Constrained decoding (not owned; null = none). generate() resets it, then per step gives it
+    // the token budget (what max_tokens and the context leave), applies its mask after the logit
+    // bias (sampler.h), and accepts the sampled token. The generation ends when the constraint is
+    // complete and an end token is sampled (whatever stop_at_end_of_generation says), or as soon
+    // as it is complete and nothing else can follow. A step where it allows no token is an error.
+    // Reported log-probs stay those of the raw model.
+    TokenConstraint* constraint = nullptr;
 };
 
 enum class StopReason { end_of_generation = 1, stop_string, max_tokens, context_full, cancelled };

@@ -15,6 +15,19 @@ double ms_since(Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// The error for a step where the constraint (with the bias and the budget) left no token.
+Error constraint_dead_end(const TokenConstraint& constraint, const GenerationOptions& options, int64_t step,
+                          std::string_view sampler_error) {
+    std::string message = "[generate] the constraint allows no token at step " + std::to_string(step);
+    if (constraint.allowed_count() > 0)
+        message += " that the sampling settings leave (a logit bias or mask forbids every allowed one: " +
+                   std::string(sampler_error) + ")";
+    else if (step == 0 && options.max_tokens > 0)
+        message += " (max_tokens " + std::to_string(options.max_tokens) +
+                   " or the context is too small for the shortest valid output)";
+    return make_error(std::move(message));
+}
+
 }  // namespace
 
 std::string_view stop_reason_name(StopReason reason) {
@@ -129,6 +142,15 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
     auto sampler = Sampler::create(options.sampling);
     if (!sampler) return sampler.error();
     if (options.max_tokens < 0) return make_error("[generate] max_tokens must not be negative");
+    TokenConstraint* constraint = options.constraint;
+    if (constraint) {
+        constraint->reset();
+        // The caller's own hook (if any) first, then the constraint: both only forbid tokens.
+        sampler->set_logit_mask([constraint, user = options.sampling.logit_mask](std::span<float> logits) {
+            if (user) user(logits);
+            constraint->mask(logits);
+        });
+    }
 
     GenerationResult result;
     ENGINE_TRY(process_prompt(prompt, &result.timings));
@@ -146,8 +168,15 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
             result.stop_reason = StopReason::cancelled;
             break;
         }
+        if (constraint) {
+            // Tokens that may still be sampled: this one, then one per free cache slot.
+            const int64_t left = std::min(options.max_tokens - n, 1 + cache_->capacity() - cache_->size());
+            constraint->set_token_budget(left);
+        }
         int32_t id = sampler->sample(logits_, &sampled);
+        if (id < 0 && constraint) return constraint_dead_end(*constraint, options, n, sampler->last_error());
         if (id < 0) return make_error(std::string(sampler->last_error()));
+        if (constraint) ENGINE_TRY(constraint->accept(id));
         sampler->accept(id);
         GeneratedToken token;
         token.id = id;
@@ -156,9 +185,15 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
         token.top.assign(top.begin(), top.end());
         result.tokens.push_back(token);
 
-        bool end = options.stop_at_end_of_generation &&
-                   std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end();
+        const bool end_token = std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end();
+        // With a constraint, an end token is only allowed (and always ends) once the value is complete
+        // (a constraint built with other end tokens may have taken this one as text: then it goes on).
+        bool end = end_token && (constraint ? constraint->complete() : options.stop_at_end_of_generation);
         std::string piece = end ? decoder.flush() : decoder.push(id);
+        if (!end && constraint && constraint->must_end()) {
+            piece += decoder.flush();  // nothing can follow: done without sampling an end token
+            end = true;
+        }
         StopMatch match = stops.push(piece);
         result.text += match.text;
         bool keep_going = !on_token || on_token(match.text, token);
