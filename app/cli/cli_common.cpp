@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/log.h"
+#include "finetune/adapter_io.h"
 #include "model_path.h"
 
 namespace cli {
@@ -41,6 +42,23 @@ void declare_generation_options(Args& args) {
     args.option("stop", "TEXT", "stop before this text (repeatable)");
     args.option("threads", "N", "CPU threads; 0 = all cores", "0");
     args.option("ctx", "N", "context length (KV-cache capacity) in tokens", "4096");
+    args.option("adapter", "PATH", "apply a LoRA adapter (PEFT folder, GGUF LoRA or training checkpoint)");
+    args.option("adapter-strength", "S", "multiply the adapter's contribution", "1.0");
+}
+
+bool load_adapter_option(const Args& args, const engine::ModelConfig& model,
+                         std::optional<engine::LoraAdapter>* out) {
+    if (!args.has("adapter")) return true;
+    auto strength = args.get_double("adapter-strength");
+    if (!strength) return false;
+    auto loaded = finetune::read_adapter(args.get("adapter"), model);
+    if (!loaded) {
+        std::fprintf(stderr, "--adapter: %s\n", loaded.error().message.c_str());
+        return false;
+    }
+    *out = std::move(loaded->adapter);
+    (*out)->strength = static_cast<float>(*strength);
+    return true;
 }
 
 std::optional<engine::GenerationOptions> generation_options_from(const Args& args) {

@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "engine/generator.h"
+#include "engine/lora.h"
 #include "engine/model_bundle.h"
 
 namespace cli {
@@ -23,5 +24,9 @@ std::unique_ptr<engine::ModelBundle> load_bundle_or_report(const std::string& sp
 void declare_generation_options(Args& args);
 std::optional<engine::GenerationOptions> generation_options_from(const Args& args);
 std::optional<engine::GeneratorOptions> generator_options_from(const Args& args);
+// --adapter PATH / --adapter-strength S (declared with the generation options): the adapter to
+// apply, left empty when none was asked for; false after printing an error.
+bool load_adapter_option(const Args& args, const engine::ModelConfig& model,
+                         std::optional<engine::LoraAdapter>* out);
 
 }  // namespace cli

@@ -61,6 +61,9 @@ int run_chat(int argc, char** argv) {
         std::fprintf(stderr, "crucible-cli chat: %s\n", generator.error().message.c_str());
         return 1;
     }
+    std::optional<engine::LoraAdapter> adapter;
+    if (!load_adapter_option(args, bundle->model().config(), &adapter)) return 1;
+    if (adapter) (*generator)->set_adapter(&*adapter);
     const bool interactive = isatty(STDIN_FILENO);
     const bool quiet = args.has("quiet");
     if (!quiet)

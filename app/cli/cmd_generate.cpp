@@ -98,6 +98,9 @@ int run_generate(int argc, char** argv) {
         std::fprintf(stderr, "crucible-cli generate: %s\n", generator.error().message.c_str());
         return 1;
     }
+    std::optional<engine::LoraAdapter> adapter;
+    if (!load_adapter_option(args, bundle->model().config(), &adapter)) return 1;
+    if (adapter) (*generator)->set_adapter(&*adapter);
     std::unique_ptr<engine::JsonSchemaConstraint> constraint;
     if (grammar) {
         auto created = engine::JsonSchemaConstraint::create(*grammar, bundle->tokenizer());

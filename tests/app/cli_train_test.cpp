@@ -23,8 +23,9 @@ struct CliRun {
 
 CliRun cli(const std::string& args) {
     const fs::path err = fs::temp_directory_path() / ("crucible_cli_train_err_" + std::to_string(::getpid()));
-    const std::string command =
-        std::string(CRUCIBLE_CLI_PATH) + " " + args + " > /dev/null 2> " + err.string();
+    // Callers may redirect stdout themselves; otherwise it is discarded.
+    const std::string out = args.find(" > ") == std::string::npos ? " > /dev/null" : "";
+    const std::string command = std::string(CRUCIBLE_CLI_PATH) + " " + args + out + " 2> " + err.string();
     CliRun run;
     const int status = std::system(command.c_str());
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -89,6 +90,19 @@ TEST_F(CliTrain, SftResumedRunEqualsUninterruptedRun) {
     int lines = 0;
     while (std::getline(metrics, line)) ++lines;
     EXPECT_EQ(lines, 3);
+
+    // The trained adapter applies at inference time and changes the model's numbers.
+    const std::string gen =
+        "generate default --chat --prompt 'Capital of France?' --temperature 0 --max-tokens 4 --json";
+    CliRun base = cli(gen + " > " + (dir_ / "base.json").string());
+    CliRun tuned = cli(gen + " --adapter " + (dir_ / "full" / "adapter").string() + " > " +
+                       (dir_ / "tuned.json").string());
+    ASSERT_EQ(base.exit_code, 0) << base.err;
+    ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+    EXPECT_NE(read_file(dir_ / "base.json"), read_file(dir_ / "tuned.json"));
+    CliRun missing = cli(gen + " --adapter " + (dir_ / "nowhere").string());
+    EXPECT_EQ(missing.exit_code, 1);
+    EXPECT_NE(missing.err.find("--adapter"), std::string::npos) << missing.err;
 
     // Resuming with other options is refused; a new run over an old one too.
     CliRun other =
