@@ -7,7 +7,7 @@
 #include "evals/similarity.h"
 #include "evals/text.h"
 #include "formula.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 
