@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <map>
 
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

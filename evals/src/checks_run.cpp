@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "checks_internal.h"
-#include "regex.h"
+#include "pcre_regex.h"
 
 namespace evals {
 

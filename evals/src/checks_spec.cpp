@@ -7,8 +7,8 @@
 #include <limits>
 
 #include "checks_internal.h"
-#include "regex.h"
-#include "strings.h"
+#include "pcre_regex.h"
+#include "string_cat.h"
 
 namespace evals {
 

@@ -1,7 +1,7 @@
 #include "evals/eval_protocol.h"
 
 #include "evals/judge_prompt.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

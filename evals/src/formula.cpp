@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals::detail {
 

@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "evals/text.h"
-#include "regex.h"
+#include "pcre_regex.h"
 
 namespace evals {
 

@@ -4,7 +4,7 @@
 #include <unordered_map>
 
 #include "evals/judge_prompt.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

@@ -6,7 +6,7 @@
 #include <numeric>
 #include <string>
 
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

@@ -7,7 +7,7 @@
 #include "evals/similarity.h"
 #include "evals/text.h"
 #include "formula.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 
@@ -194,7 +194,8 @@ engine::Status parse_fields(Grader& g, const json::Value& v, const std::string& 
                 auto sub = parse_grader(m.value, cat(where, ".graders.", m.key), m.key);
                 if (!sub.ok()) return sub.error();
                 names.push_back(m.key);
-                g.graders.emplace_back(m.key, std::move(*sub));
+                sub->key = m.key;
+                g.graders.push_back(std::move(*sub));
             }
             auto formula = required_string(v, "calculate_output", where);
             if (!formula.ok()) return formula.error();
@@ -238,6 +239,9 @@ void set_if_changed(json::Object& o, std::string_view key, json::Value value) {
     if (current != nullptr && *current == value) return;
     o.set(std::string(key), std::move(value));
 }
+
+// A sub-grader's name in its parent's formula: its key, or its name when built in code without one.
+const std::string& key_of(const Grader& g) { return g.key.empty() ? g.name : g.key; }
 
 json::Value messages_json(const std::vector<Message>& messages) { return messages_to_json(messages); }
 
@@ -291,7 +295,7 @@ json::Value grader_to_json(const Grader& g) {
         case GraderType::multi: {
             json::Object graders =
                 o.find("graders") != nullptr ? o.find("graders")->as_object() : json::Object();
-            for (const auto& [key, sub] : g.graders) set_if_changed(graders, key, grader_to_json(sub));
+            for (const Grader& sub : g.graders) set_if_changed(graders, key_of(sub), grader_to_json(sub));
             set_if_changed(o, "graders", std::move(graders));
             set_if_changed(o, "calculate_output", g.calculate_output);
             break;
@@ -320,7 +324,7 @@ engine::Status grader_supported(const Grader& g) {
             return grader_error(g.name,
                                 "label_model graders are not supported yet; convert them to a rubric");
         case GraderType::multi:
-            for (const auto& entry : g.graders) ENGINE_TRY(grader_supported(entry.second));
+            for (const Grader& sub : g.graders) ENGINE_TRY(grader_supported(sub));
             return {};
         default:
             return {};
@@ -433,12 +437,12 @@ engine::Result<GraderResult> grade(const Grader& g, const Sample& sample, const 
         case GraderType::multi: {
             std::map<std::string, double> scores;
             std::vector<std::string> names;
-            for (const auto& [key, sub] : g.graders) {
+            for (const Grader& sub : g.graders) {
                 auto sub_result = grade(sub, sample, runner);
                 if (!sub_result.ok()) return sub_result.error();
-                scores[key] = sub_result->score;
-                names.push_back(key);
-                r.sub_scores.emplace_back(key, sub_result->score);
+                scores[key_of(sub)] = sub_result->score;
+                names.push_back(key_of(sub));
+                r.sub_scores.emplace_back(key_of(sub), sub_result->score);
             }
             auto formula = detail::parse_formula(g.calculate_output, names, where);
             if (!formula.ok()) return formula.error();

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

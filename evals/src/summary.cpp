@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "evals/judge_prompt.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 

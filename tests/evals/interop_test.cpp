@@ -60,20 +60,20 @@ TEST(OpenAiGraders, FormatsExampleRoundTripsVerbatim) {
     EXPECT_EQ(g.type, evals::GraderType::multi);
     EXPECT_EQ(g.name, "icd_reward");
     ASSERT_EQ(g.graders.size(), 3u);
-    EXPECT_EQ(g.graders[0].first, "exact");
-    EXPECT_EQ(g.graders[0].second.operation, "eq");
-    EXPECT_EQ(g.graders[1].second.type, evals::GraderType::score_model);
-    EXPECT_EQ(g.graders[1].second.model, "o4-mini-2025-04-16");
-    EXPECT_EQ(g.graders[1].second.sampling_params["seed"], json::Value(42));
-    EXPECT_EQ(g.graders[2].second.type, evals::GraderType::python);
+    EXPECT_EQ(g.graders[0].key, "exact");
+    EXPECT_EQ(g.graders[0].operation, "eq");
+    EXPECT_EQ(g.graders[1].type, evals::GraderType::score_model);
+    EXPECT_EQ(g.graders[1].model, "o4-mini-2025-04-16");
+    EXPECT_EQ(g.graders[1].sampling_params["seed"], json::Value(42));
+    EXPECT_EQ(g.graders[2].type, evals::GraderType::python);
     EXPECT_EQ(g.calculate_output, "0.6 * exact + 0.3 * judge + 0.1 * py");
     // Export writes back exactly what came in (key order and number spelling included).
     EXPECT_EQ(compact(evals::grader_to_json(g)), compact(original));
 
     // Edits show up; everything else stays.
     Grader edited = g;
-    edited.graders[0].second.operation = "ilike";
-    edited.graders[1].second.range_max = 10;
+    edited.graders[0].operation = "ilike";
+    edited.graders[1].range_max = 10;
     const json::Value out = evals::grader_to_json(edited);
     EXPECT_EQ(out["graders"]["exact"]["operation"].as_string(), "ilike");
     EXPECT_EQ(out["graders"]["judge"]["range"][1], json::Value(10));
@@ -260,7 +260,7 @@ TEST(OpenAiGraders, ImportErrorsNameThePath) {
 
 TEST(OpenAiGraders, ScoreModelAndRubricMapping) {
     const Grader multi = import(read_data("openai_multi_grader.json"));
-    auto rubric = evals::score_model_to_rubric(multi.graders[1].second);
+    auto rubric = evals::score_model_to_rubric(multi.graders[1]);
     ASSERT_TRUE(rubric.ok()) << rubric.error().message;
     EXPECT_EQ(rubric->name, "judge");
     EXPECT_EQ(rubric->scale, evals::Scale::pass_fail);

@@ -14,9 +14,9 @@
 //   max_tokens:N, min_tokens:N tokens, counted by CheckContext::count_tokens (an error without one)
 //   exact / exact:T            the response equals the sample's reference (or T) byte for byte
 //   normalized / normalized:T  equal after normalize_text() (case, whitespace, punctuation; text.h)
-//   fuzzy_match, bleu, gleu, rouge_1 .. rouge_5, rouge_l
-//                              similarity to the reference (similarity.h); a graded score, passing
-//                              at >= pass_threshold (default 0.5)
+//   fuzzy_match, bleu, gleu, rouge_1 .. rouge_5, rouge_l (each also with :T)
+//                              similarity to the reference (or T; similarity.h); a graded score,
+//                              passing at >= pass_threshold (default 0.5)
 // Leaves score 1 (pass) or 0 (fail) except the similarity metrics.
 //
 // Composites:

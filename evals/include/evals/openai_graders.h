@@ -61,9 +61,10 @@ struct Grader {
     double range_min = 0.0;         // score_model "range" (default [0, 1])
     double range_max = 1.0;
     engine::json::Value sampling_params;  // as given (null when absent)
-    // multi
-    std::vector<std::pair<std::string, Grader>> graders;
+    // multi: the sub-graders, in order; each one's `key` names it in calculate_output
+    std::vector<Grader> graders;
     std::string calculate_output;
+    std::string key;  // its key in the parent's "graders" object (empty: the name is used)
     // The JSON as imported (null for graders built in code).
     engine::json::Value original;
 };
