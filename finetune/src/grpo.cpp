@@ -113,26 +113,28 @@ engine::Result<GrpoStepReport> GrpoTrainer::step() {
     int64_t sampled_tokens = 0;
     for (int64_t p = 0; p < options_.prompts_per_step; ++p) {
         const size_t pi = prompt_at(step_ * options_.prompts_per_step + p);
-        for (int64_t g = 0; g < G; ++g) {
-            engine::GenerationOptions go;
-            go.sampling.temperature = options_.temperature;
-            go.sampling.top_p = options_.top_p;
-            go.sampling.seed = derive_seed(
-                options_.seed,
-                {0x5a3, static_cast<uint64_t>(step_), static_cast<uint64_t>(p), static_cast<uint64_t>(g)});
-            go.max_tokens = options_.max_completion_tokens;
-            auto out = generator_->generate(prompt_tokens_[pi], go);
-            if (!out)
-                return engine::make_error("[grpo] sampling prompt " + prompts_[pi].id + ": " +
-                                          out.error().message);
+        engine::GenerationOptions go;
+        go.sampling.temperature = options_.temperature;
+        go.sampling.top_p = options_.top_p;
+        go.max_tokens = options_.max_completion_tokens;
+        std::vector<uint64_t> seeds;
+        for (int64_t g = 0; g < G; ++g)
+            seeds.push_back(derive_seed(options_.seed, {0x5a3, static_cast<uint64_t>(step_),
+                                                        static_cast<uint64_t>(p), static_cast<uint64_t>(g)}));
+        // The group decodes as one batch; each completion is what a lone generate() would give.
+        auto outs = generator_->generate_group(prompt_tokens_[pi], go, seeds);
+        if (!outs)
+            return engine::make_error("[grpo] sampling prompt " + prompts_[pi].id + ": " +
+                                      outs.error().message);
+        for (engine::GenerationResult& out : *outs) {
             Rollout ro;
             ro.prompt = pi;
-            for (const engine::GeneratedToken& tok : out->tokens) {
+            for (const engine::GeneratedToken& tok : out.tokens) {
                 ro.completion.push_back(tok.id);
                 ro.sample_lp.push_back(tok.logprob);
             }
-            ro.text = out->text;
-            ro.truncated = out->stop_reason == engine::StopReason::max_tokens;
+            ro.text = std::move(out.text);
+            ro.truncated = out.stop_reason == engine::StopReason::max_tokens;
             sampled_tokens += static_cast<int64_t>(ro.completion.size());
             auto reward = reward_(prompts_[pi], ro.text);
             if (!reward)

@@ -89,6 +89,18 @@ public:
                                       const StreamCallback& on_token = {},
                                       const std::atomic<bool>* cancel = nullptr);
 
+    // Several completions of one prompt, decoded together: the prompt is computed
+    // once (reusing the cache as generate() does), its keys and values are copied
+    // to one cache per sequence, and every decode step runs the unfinished
+    // sequences as one batch, so the weights are read once per step for all of
+    // them. Sequence i samples with options.sampling and seed seeds[i]; each result
+    // (tokens, log-probs, text, stop reason) is exactly what generate() gives with
+    // that seed. No streaming and no constraint here; at most 64 sequences.
+    Result<std::vector<GenerationResult>> generate_group(std::span<const int32_t> prompt,
+                                                         const GenerationOptions& options,
+                                                         std::span<const uint64_t> seeds,
+                                                         const std::atomic<bool>* cancel = nullptr);
+
     // Computes the prompt into the cache without generating (e.g. to time prefill).
     Status prefill(std::span<const int32_t> prompt);
     // Forgets the cached sequence.
@@ -119,6 +131,8 @@ private:
     std::vector<float> logits_;    // [n_vocab] logits after the last processed token
     std::vector<int32_t> end_ids_;
     const LoraAdapter* adapter_ = nullptr;
+    std::vector<std::unique_ptr<KvCache>>
+        group_caches_;  // generate_group's per-sequence caches, kept for reuse
 };
 
 // End-of-generation token ids of a tokenizer: eos and known end-of-turn control

@@ -125,6 +125,14 @@ public:
     Status forward(KvCache& cache, std::span<const int32_t> tokens, int64_t pos0, LogitsMode mode,
                    float* logits, ThreadPool& pool, const LoraAdapter* adapter = nullptr) const;
 
+    // One decode step of several sequences at once: token i is appended to
+    // caches[i] at position caches[i]->size(). The weights are read once for all
+    // rows, and each row's numbers are bit for bit those of a forward() of that
+    // token alone on its cache. logits: [tokens.size(), n_vocab]. The caches must
+    // share one capacity, and caches[0]->max_batch() >= tokens.size() (its scratch is used).
+    Status forward_batch(std::span<KvCache* const> caches, std::span<const int32_t> tokens, float* logits,
+                         ThreadPool& pool, const LoraAdapter* adapter = nullptr) const;
+
 private:
     friend struct ModelBuilder;  // src/model: fills a model from a source file
     ModelConfig config_;

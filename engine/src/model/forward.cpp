@@ -81,6 +81,21 @@ private:
     LoraRun lora_;
 };
 
+Status check_adapter(const ModelConfig& c, const LoraAdapter* adapter) {
+    if (!adapter) return {};
+    if (adapter->n_layer() != c.n_layer)
+        return make_error("[forward] the adapter has " + std::to_string(adapter->n_layer()) +
+                          " layers, the model " + std::to_string(c.n_layer));
+    std::string mismatch;
+    adapter->for_each([&](int64_t il, LoraTarget t, const LoraPair& p) {
+        if (mismatch.empty() && (p.in != lora_target_in(c, t) || p.out != lora_target_out(c, t)))
+            mismatch = "layer " + std::to_string(il) + " " + std::string(lora_target_name(t));
+    });
+    if (!mismatch.empty())
+        return make_error("[forward] the adapter's " + mismatch + " does not fit this model's shapes");
+    return {};
+}
+
 }  // namespace
 
 Status Model::forward(KvCache& cache, std::span<const int32_t> tokens, int64_t pos0, LogitsMode mode,
@@ -104,18 +119,7 @@ Status Model::forward(KvCache& cache, std::span<const int32_t> tokens, int64_t p
                               " at index " + std::to_string(i) + " is outside the vocabulary [0, " +
                               std::to_string(c.n_vocab) + ")");
     if (!logits) return make_error("[forward] logits buffer is null");
-    if (adapter) {
-        if (adapter->n_layer() != c.n_layer)
-            return make_error("[forward] the adapter has " + std::to_string(adapter->n_layer()) +
-                              " layers, the model " + std::to_string(c.n_layer));
-        std::string mismatch;
-        adapter->for_each([&](int64_t il, LoraTarget t, const LoraPair& p) {
-            if (mismatch.empty() && (p.in != lora_target_in(c, t) || p.out != lora_target_out(c, t)))
-                mismatch = "layer " + std::to_string(il) + " " + std::string(lora_target_name(t));
-        });
-        if (!mismatch.empty())
-            return make_error("[forward] the adapter's " + mismatch + " does not fit this model's shapes");
-    }
+    ENGINE_TRY(check_adapter(c, adapter));
 
     cache.set_size(pos0);
     ForwardScratch& s = cache.scratch();
@@ -133,6 +137,96 @@ Status Model::forward(KvCache& cache, std::span<const int32_t> tokens, int64_t p
             matmul(weights_.output, s.xn.data(), 1, logits, pool);
         }
     }
+    return {};
+}
+
+Status Model::forward_batch(std::span<KvCache* const> caches, std::span<const int32_t> tokens, float* logits,
+                            ThreadPool& pool, const LoraAdapter* adapter) const {
+    const ModelConfig& c = config_;
+    const auto n = static_cast<int64_t>(tokens.size());
+    if (n == 0 || caches.size() != tokens.size())
+        return make_error("[forward_batch] need one token per cache (got " + std::to_string(tokens.size()) +
+                          " tokens for " + std::to_string(caches.size()) + " caches)");
+    if (!logits) return make_error("[forward_batch] logits buffer is null");
+    KvCache& first = *caches[0];
+    if (n > first.max_batch())
+        return make_error("[forward_batch] " + std::to_string(n) +
+                          " sequences exceed the first cache's max_batch " +
+                          std::to_string(first.max_batch()));
+    for (int64_t i = 0; i < n; ++i) {
+        const KvCache* kc = caches[static_cast<size_t>(i)];
+        if (!kc || kc->n_layer() != c.n_layer || kc->n_head_kv() != c.n_head_kv ||
+            kc->head_dim() != c.head_dim)
+            return make_error("[forward_batch] cache " + std::to_string(i) +
+                              " was created for another model shape");
+        if (kc->capacity() != first.capacity())
+            return make_error("[forward_batch] the caches must share one capacity");
+        if (kc->size() >= kc->capacity())
+            return make_error("[forward_batch] KV cache " + std::to_string(i) + " is full");
+        const int32_t id = tokens[static_cast<size_t>(i)];
+        if (id < 0 || id >= c.n_vocab)
+            return make_error("[forward_batch] token id " + std::to_string(id) +
+                              " is outside the vocabulary");
+        for (int64_t j = 0; j < i; ++j)
+            if (caches[static_cast<size_t>(j)] == kc)
+                return make_error("[forward_batch] cache " + std::to_string(i) + " appears twice");
+    }
+    ENGINE_TRY(check_adapter(c, adapter));
+
+    ForwardScratch& s = first.scratch();
+    const int64_t hd = c.head_dim, d = c.n_embd;
+    get_rows(weights_.token_embd, tokens.data(), n, s.x.data());
+    if (c.embd_scale != 1.0f) ops::scale(s.x.data(), c.embd_scale, n * d);
+    const float* factors = c.rope_freq_factors.empty() ? nullptr : c.rope_freq_factors.data();
+    for (int64_t t = 0; t < n; ++t) {
+        const int64_t pos = caches[static_cast<size_t>(t)]->size();
+        s.batch_pos[static_cast<size_t>(t)] = pos;
+        ops::rope_angles(pos, hd, c.rope_theta, c.rope_freq_scale, factors, &s.rope_global[t * hd]);
+        if (c.sliding_window > 0)
+            ops::rope_angles(pos, hd, c.rope_theta_local, 1.0f, nullptr, &s.rope_local[t * hd]);
+    }
+    const auto need =
+        static_cast<size_t>(ops::attention_scratch_floats(first.capacity(), static_cast<int>(pool.size())));
+    if (s.attention.size() < need) s.attention.resize(need);
+    LoraRun lora;
+    lora.adapter = adapter;
+    lora.scratch = &s.lora;
+    if (adapter) s.lora.ensure(*adapter, first.max_batch(), false);
+
+    LayerActivations a;
+    a.xn_attn = a.xn_ffn = s.xn.data();
+    a.q_raw = a.q = s.q.data();
+    a.k_raw = a.k = s.k.data();
+    a.v = s.v.data();
+    a.attn = s.attn.data();
+    a.o = a.o_post = a.f = a.f_post = s.proj.data();
+    a.gate = a.act = s.gate.data();
+    a.up = s.up.data();
+    for (int64_t il = 0; il < c.n_layer; ++il) {
+        for (int64_t t = 0; t < n; ++t) {
+            s.batch_k[static_cast<size_t>(t)] = caches[static_cast<size_t>(t)]->k(il);
+            s.batch_v[static_cast<size_t>(t)] = caches[static_cast<size_t>(t)]->v(il);
+        }
+        LayerStep step;
+        step.config = &c;
+        step.weights = &weights_.layers[static_cast<size_t>(il)];
+        step.layer = il;
+        step.lora = lora;
+        step.capacity = first.capacity();
+        step.rope = c.is_sliding(il) ? s.rope_local.data() : s.rope_global.data();
+        step.k_rows = s.batch_k.data();
+        step.v_rows = s.batch_v.data();
+        step.pos_rows = s.batch_pos.data();
+        step.attention_scratch = s.attention.data();
+        step.pool = &pool;
+        forward_layer(step, s.x.data(), a, n, 0);
+    }
+    for (int64_t t = 0; t < n; ++t)
+        caches[static_cast<size_t>(t)]->set_size(s.batch_pos[static_cast<size_t>(t)] + 1);
+    // Row by row, as forward() normalises its last row.
+    for (int64_t t = 0; t < n; ++t)
+        ops::rms_norm(&s.x[t * d], f32(weights_.output_norm), &s.xn[t * d], 1, d, c.rms_eps);
+    matmul(weights_.output, s.xn.data(), n, logits, pool);
     return {};
 }
 

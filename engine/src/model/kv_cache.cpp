@@ -20,6 +20,9 @@ ForwardScratch::ForwardScratch(const ModelConfig& c, int64_t max_batch) {
     up = sized(c.n_ff);
     rope_global = sized(c.head_dim);
     rope_local = sized(c.head_dim);
+    batch_k.resize(static_cast<size_t>(max_batch));
+    batch_v.resize(static_cast<size_t>(max_batch));
+    batch_pos.resize(static_cast<size_t>(max_batch));
 }
 
 Result<std::unique_ptr<KvCache>> KvCache::create(const ModelConfig& config, int64_t capacity,

@@ -120,10 +120,13 @@ void forward_layer(const LayerStep& st, float* x, const LayerActivations& a, int
     for (int64_t t = 0; t < n; ++t) {
         ops::rope_neox(&a.q[t * q_dim], c.n_head, hd, st.rope + t * hd);
         ops::rope_neox(&a.k[t * kv_dim], c.n_head_kv, hd, st.rope + t * hd);
+        float* kc = st.pos_rows ? st.k_rows[t] : st.k_cache;
+        float* vc = st.pos_rows ? st.v_rows[t] : st.v_cache;
+        const int64_t p = st.pos_rows ? st.pos_rows[t] : pos + t;
         for (int64_t h = 0; h < c.n_head_kv; ++h) {
-            const size_t at = static_cast<size_t>((h * cap + pos + t) * hd);
-            std::memcpy(st.k_cache + at, &a.k[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
-            std::memcpy(st.v_cache + at, &a.v[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
+            const size_t at = static_cast<size_t>((h * cap + p) * hd);
+            std::memcpy(kc + at, &a.k[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
+            std::memcpy(vc + at, &a.v[t * kv_dim + h * hd], static_cast<size_t>(hd) * sizeof(float));
         }
     }
     ops::AttentionShape shape;
@@ -135,7 +138,17 @@ void forward_layer(const LayerStep& st, float* x, const LayerActivations& a, int
     shape.capacity = cap;
     shape.window = sliding ? c.sliding_window : 0;
     shape.scale = c.attn_scale;
-    ops::attention(shape, a.q, st.k_cache, st.v_cache, a.attn, st.attention_scratch, pool);
+    if (st.pos_rows) {
+        // Each row is a one-token step of its own sequence: exactly what a single-sequence decode computes.
+        shape.n_tokens = 1;
+        for (int64_t t = 0; t < n; ++t) {
+            shape.pos0 = st.pos_rows[t];
+            ops::attention(shape, a.q + t * q_dim, st.k_rows[t], st.v_rows[t], a.attn + t * q_dim,
+                           st.attention_scratch, pool);
+        }
+    } else {
+        ops::attention(shape, a.q, st.k_cache, st.v_cache, a.attn, st.attention_scratch, pool);
+    }
     linear(L.wo, LoraTarget::o, a.attn, a.o);
     if (c.post_norms) norm(pool, a.o, L.post_attn_norm, a.o_post, n, d, c.rms_eps);
     ops::add(x, c.post_norms ? a.o_post : a.o, n * d);

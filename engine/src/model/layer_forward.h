@@ -61,6 +61,12 @@ struct LayerStep {
     float* v_cache = nullptr;
     int64_t capacity = 0;
     const float* rope = nullptr;  // [n, head_dim] (cos, sin) pairs for this layer's kind
+    // Several sequences decoded together, one row each: row t's keys/values go to
+    // k_rows[t]/v_rows[t] (this layer of its own cache, same capacity) at position
+    // pos_rows[t], and its query attends to that cache alone. Null: one sequence at pos.
+    float* const* k_rows = nullptr;
+    float* const* v_rows = nullptr;
+    const int64_t* pos_rows = nullptr;
     float* attention_scratch = nullptr;
     ThreadPool* pool = nullptr;
 };

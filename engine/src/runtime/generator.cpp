@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "engine/kv_cache.h"
 #include "engine/stop_matcher.h"
@@ -235,6 +236,148 @@ Result<GenerationResult> Generator::generate(std::span<const int32_t> prompt,
     result.timings.generated_tokens = static_cast<int64_t>(result.tokens.size());
     result.timings.generation_ms = ms_since(start);
     return result;
+}
+
+Result<std::vector<GenerationResult>> Generator::generate_group(std::span<const int32_t> prompt,
+                                                                const GenerationOptions& options,
+                                                                std::span<const uint64_t> seeds,
+                                                                const std::atomic<bool>* cancel) {
+    constexpr size_t kMaxGroup = 64;
+    if (seeds.empty() || seeds.size() > kMaxGroup)
+        return make_error("[generate_group] need 1 to " + std::to_string(kMaxGroup) + " sequences, got " +
+                          std::to_string(seeds.size()));
+    if (options.constraint)
+        return make_error("[generate_group] constraints are not supported; use generate()");
+    if (options.max_tokens < 0) return make_error("[generate_group] max_tokens must not be negative");
+    const size_t G = seeds.size();
+    struct Sequence {
+        std::optional<Sampler> sampler;
+        std::unique_ptr<Utf8StreamDecoder> decoder;
+        std::unique_ptr<StopMatcher> stops;
+        GenerationResult result;
+        bool active = true;
+        int32_t last = -1;
+    };
+    std::vector<Sequence> seqs(G);
+    for (size_t i = 0; i < G; ++i) {
+        SamplingParams params = options.sampling;
+        params.seed = seeds[i];
+        auto sampler = Sampler::create(std::move(params));
+        if (!sampler) return sampler.error();
+        seqs[i].sampler.emplace(std::move(*sampler));
+        seqs[i].decoder = std::make_unique<Utf8StreamDecoder>(tokenizer_, /*skip_special=*/true);
+        seqs[i].stops = std::make_unique<StopMatcher>(options.stop_strings);
+    }
+
+    GenerationTimings prompt_timings;
+    ENGINE_TRY(process_prompt(prompt, &prompt_timings));
+    const auto n_prompt = static_cast<int64_t>(prompt.size());
+    // Sequence caches just large enough: the prompt plus max_tokens (within the context).
+    const int64_t capacity =
+        std::min(cache_->capacity(), n_prompt + std::max<int64_t>(options.max_tokens, 1));
+    const ModelConfig& c = model_.config();
+    if (group_caches_.size() < G || group_caches_[0]->capacity() != capacity ||
+        group_caches_[0]->max_batch() < static_cast<int64_t>(G)) {
+        group_caches_.clear();
+        for (size_t i = 0; i < G; ++i) {
+            // Whichever cache comes first in a step lends its scratch to the batch, so each is
+            // sized for the group (a few hundred KB of activations each).
+            auto kc = KvCache::create(c, capacity, static_cast<int64_t>(G));
+            if (!kc) return kc.error();
+            group_caches_.push_back(std::move(*kc));
+        }
+    }
+    const size_t hd = static_cast<size_t>(c.head_dim), main_cap = static_cast<size_t>(cache_->capacity());
+    for (size_t i = 0; i < G; ++i) {
+        KvCache& kc = *group_caches_[i];
+        for (int64_t il = 0; il < c.n_layer; ++il)
+            for (int64_t h = 0; h < c.n_head_kv; ++h) {
+                const size_t from = static_cast<size_t>(h) * main_cap * hd;
+                const size_t to = static_cast<size_t>(h) * static_cast<size_t>(capacity) * hd;
+                std::copy_n(cache_->k(il) + from, static_cast<size_t>(n_prompt) * hd, kc.k(il) + to);
+                std::copy_n(cache_->v(il) + from, static_cast<size_t>(n_prompt) * hd, kc.v(il) + to);
+            }
+        kc.set_size(n_prompt);
+    }
+
+    const auto V = static_cast<size_t>(c.n_vocab);
+    std::vector<float> logits(G * V);  // [G, n_vocab] each sequence's latest row
+    for (size_t i = 0; i < G; ++i)
+        std::copy(logits_.begin(), logits_.end(), logits.begin() + static_cast<std::ptrdiff_t>(i * V));
+    std::vector<KvCache*> batch_caches;
+    std::vector<int32_t> batch_tokens;
+    std::vector<size_t> batch_index;
+    std::vector<float> batch_logits(G * V);
+    SampledToken sampled;
+    auto start = Clock::now();
+    for (int64_t n = 0; n < options.max_tokens; ++n) {
+        const bool cancelled = cancel && cancel->load(std::memory_order_relaxed);
+        batch_caches.clear();
+        batch_tokens.clear();
+        batch_index.clear();
+        for (size_t i = 0; i < G; ++i) {
+            Sequence& q = seqs[i];
+            if (!q.active) continue;
+            if (cancelled) {
+                q.result.stop_reason = StopReason::cancelled;
+                q.active = false;
+                continue;
+            }
+            std::span<const float> row(&logits[i * V], V);
+            const int32_t id = q.sampler->sample(row, &sampled);
+            if (id < 0) return make_error(std::string(q.sampler->last_error()));
+            q.sampler->accept(id);
+            GeneratedToken token;
+            token.id = id;
+            token.logprob = sampled.logprob;
+            auto top = sampled.top_logprobs();
+            token.top.assign(top.begin(), top.end());
+            q.result.tokens.push_back(std::move(token));
+            const bool end = options.stop_at_end_of_generation &&
+                             std::find(end_ids_.begin(), end_ids_.end(), id) != end_ids_.end();
+            const std::string piece = end ? q.decoder->flush() : q.decoder->push(id);
+            StopMatch match = q.stops->push(piece);
+            q.result.text += match.text;
+            q.active = false;
+            if (match.stopped)
+                q.result.stop_reason = StopReason::stop_string;
+            else if (end)
+                q.result.stop_reason = StopReason::end_of_generation;
+            else if (n + 1 == options.max_tokens)
+                q.result.stop_reason = StopReason::max_tokens;
+            else if (group_caches_[i]->size() >= capacity)
+                q.result.stop_reason =
+                    cache_->capacity() == capacity ? StopReason::context_full : StopReason::max_tokens;
+            else
+                q.active = true;
+            if (!q.active) continue;
+            batch_caches.push_back(group_caches_[i].get());
+            batch_tokens.push_back(id);
+            batch_index.push_back(i);
+        }
+        if (batch_caches.empty()) break;
+        Status status =
+            model_.forward_batch(batch_caches, batch_tokens, batch_logits.data(), pool_, adapter_);
+        if (!status) return status.error();
+        for (size_t b = 0; b < batch_index.size(); ++b)
+            std::copy_n(&batch_logits[b * V], V, &logits[batch_index[b] * V]);
+    }
+    const double ms = ms_since(start);
+    std::vector<GenerationResult> out;
+    out.reserve(G);
+    for (Sequence& q : seqs) {
+        if (q.result.stop_reason != StopReason::stop_string) {
+            const bool flushed = q.result.stop_reason == StopReason::end_of_generation;
+            StopMatch tail = q.stops->push(flushed ? std::string() : q.decoder->flush());
+            q.result.text += tail.text + (tail.stopped ? std::string() : q.stops->flush());
+            if (tail.stopped) q.result.stop_reason = StopReason::stop_string;
+        }
+        q.result.timings = prompt_timings;
+        q.result.timings.generated_tokens = static_cast<int64_t>(q.result.tokens.size());
+        q.result.timings.generation_ms = ms;
+        out.push_back(std::move(q.result));
+    }
+    return out;
 }
 
 }  // namespace engine
