@@ -35,6 +35,7 @@ void declare_judge_options(Args& args) {
     args.option("threads", "N", "CPU threads (0 = all)", "0");
     args.option("ctx", "N", "judge context length in tokens", "4096");
     args.option("batch-size", "N", "prompts per judge call", "8");
+    args.flag("no-prefix-reuse", "forget the KV cache before every verdict (benchmark baseline)");
     args.option("limit", "N", "judge at most N traces (0 = every match)", "0");
 }
 
@@ -87,6 +88,7 @@ std::optional<JudgeSetup> judge_setup(const Args& args, crucible::RubricStore& r
     options.seed = static_cast<uint64_t>(*args.get_int("seed"));
     options.n_threads = static_cast<int>(*args.get_int("threads"));
     options.context_length = *args.get_int("ctx");
+    options.reuse_prefix = !args.has("no-prefix-reuse");
 
     JudgeSetup setup;
     setup.rubric = **rubric;

@@ -99,6 +99,7 @@ struct EngineJudgeState {
             gen.sampling.seed = options.seed;
             gen.max_tokens = options.max_tokens;
             gen.constraint = *constraint;
+            if (!options.reuse_prefix) generator->reset();
             auto result = generator->generate(prompts[i], gen);
             if (!result.ok()) return engine::make_error(cat("[engine_judge] ", result.error().message));
             outputs[i] = std::move(result->text);

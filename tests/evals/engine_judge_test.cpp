@@ -124,6 +124,15 @@ TEST_F(EngineJudgeTest, GreedyVerdictDependsOnThePromptOnly) {
     ASSERT_TRUE(alone.ok());
     ASSERT_EQ(alone->size(), 1u);
     EXPECT_EQ((*alone)[0], (*together)[2]);
+
+    // Without prefix reuse (the one-at-a-time baseline) the verdicts are the same.
+    evals::EngineJudgeOptions o = options();
+    o.reuse_prefix = false;
+    auto baseline = evals::make_engine_judge_backend(*bundle_, o);
+    ASSERT_TRUE(baseline.ok());
+    auto separate = (*baseline)(batch);
+    ASSERT_TRUE(separate.ok());
+    EXPECT_EQ(*separate, *together);
 }
 
 TEST_F(EngineJudgeTest, PromptTooLongIsABadOutputNotAFailedCall) {

@@ -30,6 +30,9 @@ struct EngineJudgeOptions {
     uint64_t seed = 0;         // the same seed for every request, so a verdict depends on its prompt only
     int n_threads = 0;         // 0 = all hardware threads
     int64_t context_length = 4096;
+    // Keep the KV cache between requests (the batching described above). False forgets it before
+    // every request: the one-at-a-time baseline the benchmark compares with. Verdicts are the same.
+    bool reuse_prefix = true;
 };
 
 // The settings that go into the judgment cache key for these options.
