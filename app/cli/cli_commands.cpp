@@ -13,6 +13,9 @@ int run_export(int argc, char** argv);
 int run_adapter(int argc, char** argv);
 int run_sft(int argc, char** argv);
 int run_grpo(int argc, char** argv);
+int run_rubric(int argc, char** argv);
+int run_judge(int argc, char** argv);
+int run_calibrate(int argc, char** argv);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -24,6 +27,10 @@ const std::vector<Command>& commands() {
         {"traces", "list, search, show and label the workspace's traces", run_traces},
         {"datasets", "create, list and show versioned datasets of traces", run_datasets},
         {"export", "export traces as SFT, preference, RFT or canonical JSONL", run_export},
+        {"rubric", "create, edit, list and show versioned judge rubrics", run_rubric},
+        {"judge", "judge workspace traces with a rubric and a local judge model (cached)", run_judge},
+        {"calibrate", "compare a rubric's judge with human labels (agreement, confusion, trend)",
+         run_calibrate},
         {"sft", "LoRA supervised fine-tuning on good traces or a chat JSONL file", run_sft},
         {"grpo", "LoRA reinforcement fine-tuning (GRPO) with a programmatic reward", run_grpo},
         {"adapter", "convert LoRA adapters (PEFT, GGUF LoRA, checkpoints) and merge them into a GGUF",

@@ -38,4 +38,6 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/record_parsers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/exporter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/workspace_paths.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rubric_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/judgment_store.cpp
   ${workspace_migrations_cpp})
