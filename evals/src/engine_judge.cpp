@@ -9,7 +9,7 @@
 #include "engine/json.h"
 #include "engine/json_schema_constraint.h"
 #include "engine/model_bundle.h"
-#include "strings.h"
+#include "string_cat.h"
 
 namespace evals {
 
