@@ -72,6 +72,8 @@ engine::Result<std::unique_ptr<GrpoTrainer>> GrpoTrainer::create(const engine::M
                                   std::to_string(t->options_.max_completion_tokens) +
                                   " completion tokens exceeds the model's context");
     engine::TrainingPassOptions po;
+    po.recompute =
+        engine::should_recompute(bundle.model().config(), max_tokens);  // full tapes when they fit in 1 GiB
     auto pass = engine::TrainingPass::create(bundle.model(), max_tokens, po);
     if (!pass) return pass.error();
     t->pass_ = std::move(*pass);

@@ -35,8 +35,11 @@ engine::Result<std::unique_ptr<SftTrainer>> SftTrainer::create(const engine::Mod
         new SftTrainer(model, std::move(examples), std::move(adapter), std::move(options), n_threads));
     t->total_steps_ = total;
     engine::TrainingPassOptions po;
-    po.recompute = t->options_.recompute;
-    auto pass = engine::TrainingPass::create(model, std::max<int64_t>(longest, 2), po);
+    const int64_t tokens = std::max<int64_t>(longest, 2);
+    po.recompute = t->options_.recompute == SftOptions::Recompute::always ||
+                   (t->options_.recompute == SftOptions::Recompute::automatic &&
+                    engine::should_recompute(model.config(), tokens));
+    auto pass = engine::TrainingPass::create(model, tokens, po);
     if (!pass) return pass.error();
     t->pass_ = std::move(*pass);
     return t;

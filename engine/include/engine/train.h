@@ -27,6 +27,12 @@
 
 namespace engine {
 
+// Bytes the full activation tapes (recompute = false) take for `tokens` tokens.
+size_t training_tape_bytes(const ModelConfig& config, int64_t tokens);
+
+// Recompute unless the full tapes fit in `budget_bytes` (saves one forward pass per step when they do).
+bool should_recompute(const ModelConfig& config, int64_t tokens, size_t budget_bytes = size_t{1} << 30);
+
 struct TrainingPassOptions {
     // Keep only each layer's input and recompute the layer's activations during
     // backward (about 1/12 of the activation memory for one extra forward).

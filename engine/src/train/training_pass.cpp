@@ -18,6 +18,18 @@ std::vector<float> floats(int64_t n) { return std::vector<float>(static_cast<siz
 
 }  // namespace
 
+size_t training_tape_bytes(const ModelConfig& c, int64_t tokens) {
+    const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+    // xn_attn, o, x_mid, xn_ffn, f (+ o_post, f_post); q, attn (+ q_raw); v (+ k_raw); gate, up, act.
+    const int64_t per_token = d * (5 + (c.post_norms ? 2 : 0)) + qd * (2 + (c.qk_norm ? 1 : 0)) +
+                              kvd * (1 + (c.qk_norm ? 1 : 0)) + ff * 3;
+    return static_cast<size_t>(per_token * tokens * c.n_layer) * sizeof(float);
+}
+
+bool should_recompute(const ModelConfig& config, int64_t tokens, size_t budget_bytes) {
+    return training_tape_bytes(config, tokens) > budget_bytes;
+}
+
 LayerTape::LayerTape(const ModelConfig& c, int64_t T) {
     const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
     xn_attn = floats(T * d);

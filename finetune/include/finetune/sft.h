@@ -33,8 +33,11 @@ struct SftOptions {
     int64_t batch_size = 4;      // sequences per optimizer update
     double max_grad_norm = 1.0;  // <= 0: no clipping
     AdamWOptions adamw;
-    uint64_t seed = 0;      // data order and dropout masks
-    bool recompute = true;  // activation recomputation in the backward pass
+    uint64_t seed = 0;  // data order and dropout masks
+    // Activation recomputation in the backward pass: always, never, or (automatic) only
+    // when the full activation tapes of the longest example would exceed 1 GiB.
+    enum class Recompute { automatic, always, never };
+    Recompute recompute = Recompute::automatic;
 };
 
 struct SftStepReport {
