@@ -12,6 +12,7 @@
 #include "engine/json.h"
 #include "evals/calibration.h"
 #include "evals/engine_judge.h"
+#include "judge_common.h"
 #include "model_path.h"
 #include "workspace/judgment_store.h"
 #include "workspace/rubric_store.h"
@@ -49,63 +50,20 @@ std::string judge_model_id(const std::string& path) {
     return id;
 }
 
-struct JudgeSetup {
-    evals::Rubric rubric;
-    std::unique_ptr<engine::ModelBundle> bundle;
-    evals::JudgeBackend backend;
-    evals::JudgeConfig config;
-};
-
-std::optional<JudgeSetup> judge_setup(const Args& args, crucible::RubricStore& rubrics) {
-    if (!args.has("rubric")) {
-        std::fprintf(stderr, "crucible-cli: --rubric is required\n");
+std::optional<double> human_score(const evals::Rubric& rubric, const crucible::Label& label) {
+    if (rubric.scale == evals::Scale::pass_fail) {
+        if (label.verdict == "good") return 1.0;
+        if (label.verdict == "bad") return 0.0;
         return std::nullopt;
     }
-    auto ref = crucible::parseRubricRef(args.get("rubric"));
-    if (!ref) {
-        std::fprintf(stderr, "crucible-cli: %s\n", ref.error().message.c_str());
+    if (label.verdict != "score" || !label.score) return std::nullopt;
+    const double s = *label.score;
+    if (s != std::floor(s) || s < evals::scale_min(rubric) || s > evals::scale_max(rubric))
         return std::nullopt;
-    }
-    auto rubric = rubrics.get(ref->first, ref->second);
-    if (!rubric || !rubric->has_value()) {
-        std::fprintf(
-            stderr, "crucible-cli: %s\n",
-            rubric ? ("no rubric '" + args.get("rubric") + "'").c_str() : rubric.error().message.c_str());
-        return std::nullopt;
-    }
-    if ((*rubric)->scale == evals::Scale::pairwise) {
-        std::fprintf(stderr, "crucible-cli: rubric '%s' is pairwise; judge pairs with 'crucible-cli eval'\n",
-                     (*rubric)->name.c_str());
-        return std::nullopt;
-    }
-    evals::EngineJudgeOptions options;
-    for (const char* name : {"max-tokens", "seed", "threads", "ctx", "batch-size"})
-        if (!args.get_int(name)) return std::nullopt;
-    auto temperature = args.get_double("temperature");
-    if (!temperature) return std::nullopt;
-    options.temperature = *temperature;
-    options.max_tokens = static_cast<int>(*args.get_int("max-tokens"));
-    options.seed = static_cast<uint64_t>(*args.get_int("seed"));
-    options.n_threads = static_cast<int>(*args.get_int("threads"));
-    options.context_length = *args.get_int("ctx");
-    options.reuse_prefix = !args.has("no-prefix-reuse");
-
-    JudgeSetup setup;
-    setup.rubric = **rubric;
-    const std::string path = resolve_model_path(args.get("judge-model"));
-    setup.bundle = load_bundle_or_report(args.get("judge-model"));
-    if (!setup.bundle) return std::nullopt;
-    auto backend = evals::make_engine_judge_backend(*setup.bundle, options);
-    if (!backend) {
-        std::fprintf(stderr, "crucible-cli: %s\n", backend.error().message.c_str());
-        return std::nullopt;
-    }
-    setup.backend = std::move(*backend);
-    setup.config.judge_model = judge_model_id(path);
-    setup.config.settings = evals::engine_judge_settings(options);
-    setup.config.batch_size = static_cast<size_t>(std::max<long long>(1, *args.get_int("batch-size")));
-    return setup;
+    return s;
 }
+
+}  // namespace
 
 // The traces the filters select, as judge samples (traces that do not end with an answer are
 // skipped with a note).
@@ -134,6 +92,123 @@ std::optional<std::vector<std::pair<crucible::StoredTrace, evals::Sample>>> sele
         out.emplace_back(std::move(**trace), std::move(*sample));
     }
     return out;
+}
+
+std::optional<JudgeSetup> judge_setup_from(const std::string& rubric_ref, const std::string& judge_model,
+                                           const evals::EngineJudgeOptions& options, size_t batch_size,
+                                           crucible::RubricStore& rubrics) {
+    auto ref = crucible::parseRubricRef(rubric_ref);
+    if (!ref) {
+        std::fprintf(stderr, "crucible-cli: %s\n", ref.error().message.c_str());
+        return std::nullopt;
+    }
+    auto rubric = rubrics.get(ref->first, ref->second);
+    if (!rubric || !rubric->has_value()) {
+        std::fprintf(stderr, "crucible-cli: %s\n",
+                     rubric ? ("no rubric '" + rubric_ref + "'").c_str() : rubric.error().message.c_str());
+        return std::nullopt;
+    }
+    if ((*rubric)->scale == evals::Scale::pairwise) {
+        std::fprintf(stderr, "crucible-cli: rubric '%s' is pairwise; judge pairs with 'crucible-cli eval'\n",
+                     (*rubric)->name.c_str());
+        return std::nullopt;
+    }
+    JudgeSetup setup;
+    setup.rubric = **rubric;
+    const std::string path = resolve_model_path(judge_model);
+    setup.bundle = load_bundle_or_report(judge_model);
+    if (!setup.bundle) return std::nullopt;
+    auto backend = evals::make_engine_judge_backend(*setup.bundle, options);
+    if (!backend) {
+        std::fprintf(stderr, "crucible-cli: %s\n", backend.error().message.c_str());
+        return std::nullopt;
+    }
+    setup.backend = std::move(*backend);
+    setup.config.judge_model = judge_model_id(path);
+    setup.config.settings = evals::engine_judge_settings(options);
+    setup.config.batch_size = std::max<size_t>(1, batch_size);
+    return setup;
+}
+
+std::optional<evals::CalibrationReport> calibration_report(
+    const evals::Rubric& rubric, const std::vector<std::pair<crucible::StoredTrace, evals::Sample>>& selected,
+    JudgeSetup& setup, crucible::RubricStore& rubrics, crucible::JudgmentStore& store, size_t* skipped) {
+    // Human scores by trace id; labels that do not fit the scale are left out.
+    std::map<std::string, std::pair<double, std::string>> human;
+    std::vector<evals::Sample> samples;
+    for (const auto& [trace, sample] : selected) {
+        auto score = trace.label ? human_score(setup.rubric, *trace.label) : std::nullopt;
+        if (!score) {
+            ++*skipped;
+            continue;
+        }
+        human[sample.id] = {*score, trace.label->critique};
+        samples.push_back(sample);
+    }
+    if (samples.empty()) {
+        std::fprintf(stderr, "crucible-cli: no labelled traces fit rubric '%s' (%s)\n",
+                     setup.rubric.name.c_str(), std::string(evals::scale_name(setup.rubric.scale)).c_str());
+        return std::nullopt;
+    }
+    setup.config.cache = &store;
+    auto judgments = evals::judge_samples(setup.rubric, samples, setup.config, setup.backend);
+    if (!judgments) {
+        std::fprintf(stderr, "crucible-cli: %s\n", judgments.error().message.c_str());
+        return std::nullopt;
+    }
+    std::vector<evals::LabelledJudgment> labelled;
+    auto add = [&](const evals::Judgment& j, int version) {
+        auto it = human.find(j.sample_id);
+        if (it == human.end() || !j.error.empty()) return;
+        evals::LabelledJudgment l;
+        l.trace_id = j.sample_id;
+        l.rubric_version = version;
+        l.judge_model = j.judge_model;
+        l.human_score = it->second.first;
+        l.human_critique = it->second.second;
+        l.judge = j.verdict;
+        labelled.push_back(std::move(l));
+    };
+    for (const auto& j : *judgments) add(j, setup.rubric.version);
+    // The trend: what the same judge said with the other stored versions (judgments already made;
+    // older versions are not judged again here). Versions with another scale cannot be compared.
+    auto versions = rubrics.versions(setup.rubric.name);
+    if (versions) {
+        for (const auto& v : *versions) {
+            if (v.version == setup.rubric.version || v.scale != setup.rubric.scale) continue;
+            auto stored = store.judgments(v.name, v.version, setup.config.judge_model);
+            if (!stored) continue;
+            for (const auto& s : *stored) add(s.judgment, v.version);
+        }
+    }
+    auto report = evals::calibrate(rubric, labelled);
+    if (!report) {
+        std::fprintf(stderr, "crucible-cli: %s\n", report.error().message.c_str());
+        return std::nullopt;
+    }
+    return std::move(*report);
+}
+
+namespace {
+
+std::optional<JudgeSetup> judge_setup(const Args& args, crucible::RubricStore& rubrics) {
+    if (!args.has("rubric")) {
+        std::fprintf(stderr, "crucible-cli: --rubric is required\n");
+        return std::nullopt;
+    }
+    evals::EngineJudgeOptions options;
+    for (const char* name : {"max-tokens", "seed", "threads", "ctx", "batch-size"})
+        if (!args.get_int(name)) return std::nullopt;
+    auto temperature = args.get_double("temperature");
+    if (!temperature) return std::nullopt;
+    options.temperature = *temperature;
+    options.max_tokens = static_cast<int>(*args.get_int("max-tokens"));
+    options.seed = static_cast<uint64_t>(*args.get_int("seed"));
+    options.n_threads = static_cast<int>(*args.get_int("threads"));
+    options.context_length = *args.get_int("ctx");
+    options.reuse_prefix = !args.has("no-prefix-reuse");
+    return judge_setup_from(args.get("rubric"), args.get("judge-model"), options,
+                            static_cast<size_t>(*args.get_int("batch-size")), rubrics);
 }
 
 std::string score_text(const evals::Rubric& rubric, double score) {
@@ -206,19 +281,6 @@ int judge(int argc, char** argv) {
 
 // The human label on the rubric's scale: good/bad are pass/fail; a numeric score label counts on
 // ordinal scales (and as pass when >= the middle of pass/fail's 0..1). nullopt when it does not fit.
-std::optional<double> human_score(const evals::Rubric& rubric, const crucible::Label& label) {
-    if (rubric.scale == evals::Scale::pass_fail) {
-        if (label.verdict == "good") return 1.0;
-        if (label.verdict == "bad") return 0.0;
-        return std::nullopt;
-    }
-    if (label.verdict != "score" || !label.score) return std::nullopt;
-    const double s = *label.score;
-    if (s != std::floor(s) || s < evals::scale_min(rubric) || s > evals::scale_max(rubric))
-        return std::nullopt;
-    return s;
-}
-
 std::string metric_text(double v) {
     if (std::isnan(v)) return "undefined";
     char buffer[32];
@@ -283,60 +345,9 @@ int calibrate(int argc, char** argv) {
     auto selected = select_samples(args, traces, true);
     if (!selected) return 2;
 
-    // Human scores by trace id; labels that do not fit the scale are left out.
-    std::map<std::string, std::pair<double, std::string>> human;
-    std::vector<evals::Sample> samples;
     size_t skipped = 0;
-    for (const auto& [trace, sample] : *selected) {
-        auto score = trace.label ? human_score(setup->rubric, *trace.label) : std::nullopt;
-        if (!score) {
-            ++skipped;
-            continue;
-        }
-        human[sample.id] = {*score, trace.label->critique};
-        samples.push_back(sample);
-    }
-    if (samples.empty()) {
-        std::fprintf(stderr, "crucible-cli: no labelled traces fit rubric '%s' (%s)\n",
-                     setup->rubric.name.c_str(), std::string(evals::scale_name(setup->rubric.scale)).c_str());
-        return 1;
-    }
-    setup->config.cache = &store;
-    auto judgments = evals::judge_samples(setup->rubric, samples, setup->config, setup->backend);
-    if (!judgments) {
-        std::fprintf(stderr, "crucible-cli: %s\n", judgments.error().message.c_str());
-        return 1;
-    }
-    std::vector<evals::LabelledJudgment> labelled;
-    auto add = [&](const evals::Judgment& j, int version) {
-        auto it = human.find(j.sample_id);
-        if (it == human.end() || !j.error.empty()) return;
-        evals::LabelledJudgment l;
-        l.trace_id = j.sample_id;
-        l.rubric_version = version;
-        l.judge_model = j.judge_model;
-        l.human_score = it->second.first;
-        l.human_critique = it->second.second;
-        l.judge = j.verdict;
-        labelled.push_back(std::move(l));
-    };
-    for (const auto& j : *judgments) add(j, setup->rubric.version);
-    // The trend: what the same judge said with the other stored versions (judgments already made;
-    // older versions are not judged again here). Versions with another scale cannot be compared.
-    auto versions = rubrics.versions(setup->rubric.name);
-    if (versions) {
-        for (const auto& v : *versions) {
-            if (v.version == setup->rubric.version || v.scale != setup->rubric.scale) continue;
-            auto stored = store.judgments(v.name, v.version, setup->config.judge_model);
-            if (!stored) continue;
-            for (const auto& s : *stored) add(s.judgment, v.version);
-        }
-    }
-    auto report = evals::calibrate(setup->rubric, labelled);
-    if (!report) {
-        std::fprintf(stderr, "crucible-cli: %s\n", report.error().message.c_str());
-        return 1;
-    }
+    auto report = calibration_report(setup->rubric, *selected, *setup, rubrics, store, &skipped);
+    if (!report) return 1;
     if (args.has("json"))
         std::printf("%s\n", engine::json::dump(evals::calibration_report_to_json(*report)).c_str());
     else
