@@ -1,18 +1,25 @@
-// crucible-cli grpo MODEL --reward SPEC --out DIR [--data FILE | workspace
+// crucible-cli grpo MODEL (--reward SPEC | --rubric R) --out DIR [--data FILE | workspace
 // filters]: LoRA reinforcement fine-tuning with GRPO on prompts from RFT JSONL
 // ({"messages": [...], "reference_answer" or "ground_truth": ...}) or the
 // workspace's RFT export, rewarded by programmatic checks (evals/checks.h
-// spec grammar, e.g. "max_words:30" or "0.5*json_valid+0.5*exact").
+// spec grammar, e.g. "max_words:30" or "0.5*json_valid+0.5*exact") and/or a workspace rubric judged
+// by a local model, which must first agree with the human labels (calibration gate).
 #include <cstdio>
+#include <memory>
 
 #include "cli_common.h"
 #include "engine/json.h"
 #include "evals/checks.h"
+#include "evals/judge_prompt.h"
 #include "finetune/grpo.h"
 #include "finetune/peft.h"
+#include "judge_common.h"
 #include "train_common.h"
 
 namespace cli {
+
+std::unique_ptr<crucible::Database> open_workspace_or_report(const Args& args);
+
 namespace {
 
 std::optional<finetune::GrpoPrompt> grpo_prompt(const DataLine& line, size_t index) {
@@ -69,11 +76,95 @@ finetune::RewardFunction check_reward(evals::Check check, const engine::Tokenize
     };
 }
 
+// A rubric judged by a local model as a reward in [0, 1] (evals::verdict_reward); a verdict that
+// does not parse scores 0 and is counted in the "rubric_unparsed" component.
+finetune::RewardFunction rubric_reward(std::shared_ptr<JudgeSetup> setup) {
+    auto cache = std::make_shared<evals::MemoryJudgmentCache>();
+    const std::string name = "rubric:" + setup->rubric.name + "@" + std::to_string(setup->rubric.version);
+    return [setup, cache, name](const finetune::GrpoPrompt& prompt,
+                                const std::string& completion) -> engine::Result<finetune::Reward> {
+        evals::Sample sample;
+        sample.id = prompt.id;
+        for (const engine::ChatMessage& m : prompt.messages)
+            sample.messages.push_back({m.role, m.content.value_or("")});
+        sample.response = completion;
+        if (!prompt.reference.empty()) sample.reference = prompt.reference;
+        evals::JudgeConfig config = setup->config;
+        config.cache = cache.get();
+        auto judged = evals::judge_samples(setup->rubric, std::span<const evals::Sample>(&sample, 1), config,
+                                           setup->backend);
+        if (!judged) return judged.error();
+        const evals::Judgment& j = judged->front();
+        finetune::Reward r;
+        r.value = j.error.empty() ? evals::verdict_reward(setup->rubric, j.verdict) : 0.0;
+        r.components.emplace_back(name, r.value);
+        r.components.emplace_back("rubric_unparsed", j.error.empty() ? 0.0 : 1.0);
+        return r;
+    };
+}
+
+// Weighted mean of two rewards, keeping both sets of components.
+finetune::RewardFunction combine(finetune::RewardFunction a, double weight_a, finetune::RewardFunction b) {
+    return [a, b, weight_a](const finetune::GrpoPrompt& prompt,
+                            const std::string& completion) -> engine::Result<finetune::Reward> {
+        auto ra = a(prompt, completion);
+        if (!ra) return ra.error();
+        auto rb = b(prompt, completion);
+        if (!rb) return rb.error();
+        finetune::Reward r;
+        r.value = weight_a * ra->value + (1.0 - weight_a) * rb->value;
+        r.components = ra->components;
+        r.components.insert(r.components.end(), rb->components.begin(), rb->components.end());
+        return r;
+    };
+}
+
+// Refuses (returns false) when the rubric's judge does not agree with the workspace's human labels
+// well enough to be a reward, unless allowed; prints the calibration either way.
+bool calibration_gate(const Args& args, JudgeSetup& setup, double min_agreement, bool allow) {
+    auto db = open_workspace_or_report(args);
+    if (!db) return false;
+    crucible::TraceStore traces(*db);
+    crucible::RubricStore rubrics(*db);
+    crucible::JudgmentStore store(*db);
+    auto selected = select_samples(args, traces, /*labelled_only=*/true);
+    std::optional<evals::CalibrationReport> report;
+    size_t skipped = 0;
+    if (selected && !selected->empty())
+        report = calibration_report(setup.rubric, *selected, setup, rubrics, store, &skipped);
+    if (!report) {
+        std::fprintf(stderr, "rubric '%s' v%d: no labelled traces to calibrate it against%s\n",
+                     setup.rubric.name.c_str(), setup.rubric.version,
+                     allow ? " (--allow-uncalibrated: training anyway)" : "");
+        if (!allow)
+            std::fprintf(
+                stderr,
+                "crucible-cli grpo: label some traces (crucible-cli traces label) so the judge's agreement "
+                "can be checked, or pass --allow-uncalibrated\n");
+        return allow;
+    }
+    evals::AgreementRequirement req = evals::default_agreement_requirement(setup.rubric);
+    req.minimum = min_agreement;
+    auto ok = evals::check_agreement(*report, req);
+    std::fprintf(stderr, "rubric '%s' v%d vs human labels: agreement %.2f, kappa %.2f on %zu traces\n",
+                 setup.rubric.name.c_str(), setup.rubric.version, report->agreement, report->kappa,
+                 report->n);
+    if (ok) return true;
+    std::fprintf(stderr, "%s%s\n", allow ? "warning: " : "crucible-cli grpo: ", ok.error().message.c_str());
+    return allow;
+}
+
 }  // namespace
 
 int run_grpo(int argc, char** argv) {
     Args args("grpo", "MODEL --reward SPEC --out DIR [--data FILE] [options]");
     args.option("reward", "SPEC", "programmatic reward, e.g. max_words:30 or 0.5*json_valid+0.5*exact");
+    args.option("rubric", "NAME[@V]", "a workspace rubric judged by --judge-model as (part of) the reward");
+    args.option("judge-model", "MODEL", "the judge for --rubric", "default");
+    args.option("rubric-weight", "W", "share of the rubric when --reward is given too", "0.5");
+    args.option("min-agreement", "X",
+                "refuse a rubric whose judge agrees with human labels less (kappa/Spearman)", "0.6");
+    args.flag("allow-uncalibrated", "train with a rubric below --min-agreement (or with no labels to check)");
     declare_training_options(args, 5e-5, "constant");
     args.option("steps", "N", "optimizer steps", "50");
     args.option("prompts-per-step", "N", "prompts per step", "2");
@@ -90,15 +181,22 @@ int run_grpo(int argc, char** argv) {
     args.option("sample-every", "N", "print sample completions every N steps", "10");
     int code = 0;
     if (!args.parse(argc, argv, &code)) return code;
-    if (args.positional().size() != 1 || !args.has("out") || !args.has("reward")) {
+    if (args.positional().size() != 1 || !args.has("out") || (!args.has("reward") && !args.has("rubric"))) {
         args.print_help();
         return 2;
     }
-    auto check = evals::parse_check_spec(args.get("reward"));
-    if (!check) {
-        std::fprintf(stderr, "crucible-cli grpo: --reward: %s\n", check.error().message.c_str());
-        return 2;
+    std::optional<evals::Check> check;
+    if (args.has("reward")) {
+        auto parsed = evals::parse_check_spec(args.get("reward"));
+        if (!parsed) {
+            std::fprintf(stderr, "crucible-cli grpo: --reward: %s\n", parsed.error().message.c_str());
+            return 2;
+        }
+        check = std::move(*parsed);
     }
+    auto rubric_weight = args.get_double("rubric-weight");
+    auto min_agreement = args.get_double("min-agreement");
+    if (!rubric_weight || !min_agreement) return 2;
     auto lora = lora_config_from(args);
     auto schedule = schedule_from(args);
     auto adamw = adamw_from(args);
@@ -161,7 +259,10 @@ int run_grpo(int argc, char** argv) {
         {"model", args.positional()[0]},
         {"data", args.has("data") ? args.get("data") : "workspace"},
         {"prompts", prompts.size()},
-        {"reward", evals::check_to_spec(*check)},
+        {"reward", check ? evals::check_to_spec(*check) : ""},
+        {"rubric", args.get("rubric")},
+        {"judge_model", args.has("rubric") ? args.get("judge-model") : ""},
+        {"rubric_weight", args.has("rubric") && check ? *rubric_weight : (args.has("rubric") ? 1.0 : 0.0)},
         {"lora", nlohmann::json::parse(engine::json::dump(finetune::lora_config_to_json(o.lora)))},
         {"lr", o.schedule.peak_lr},
         {"schedule", std::string(finetune::lr_schedule_name(o.schedule.kind))},
@@ -186,7 +287,24 @@ int run_grpo(int argc, char** argv) {
         std::fprintf(stderr, "crucible-cli grpo: %s\n", adapter.error().message.c_str());
         return 1;
     }
-    auto reward = check_reward(std::move(*check), bundle->tokenizer());
+    finetune::RewardFunction reward;
+    if (check) reward = check_reward(std::move(*check), bundle->tokenizer());
+    if (args.has("rubric")) {
+        auto db = open_workspace_or_report(args);
+        if (!db) return 1;
+        crucible::RubricStore rubrics(*db);
+        evals::EngineJudgeOptions jo;
+        jo.max_tokens = 256;
+        jo.n_threads = o.n_threads;
+        auto setup = judge_setup_from(args.get("rubric"), args.get("judge-model"), jo, 8, rubrics);
+        if (!setup) return 1;
+        auto shared = std::make_shared<JudgeSetup>(std::move(*setup));
+        if (!args.has("resume") &&
+            !calibration_gate(args, *shared, *min_agreement, args.has("allow-uncalibrated")))
+            return 1;
+        auto judged = rubric_reward(shared);
+        reward = reward ? combine(judged, *rubric_weight, reward) : judged;
+    }
     auto trainer = finetune::GrpoTrainer::create(*bundle, std::move(prompts), reward, std::move(*adapter), o);
     if (!trainer) {
         std::fprintf(stderr, "crucible-cli grpo: %s\n", trainer.error().message.c_str());

@@ -151,4 +151,34 @@ TEST_F(CliTrain, GrpoReportsEveryStep) {
     EXPECT_TRUE(fs::exists(dir_ / "run" / "checkpoints" / "checkpoint-2" / "state.json"));
 }
 
+// A rubric reward: refused without human labels to calibrate against, trained with the override,
+// and the rubric's score is a reported component.
+TEST_F(CliTrain, GrpoRubricRewardIsGatedByCalibration) {
+    const std::string ws = " --workspace " + (dir_ / "ws").string();
+    ASSERT_EQ(
+        cli("rubric create --name brief --scale pass_fail --instructions 'Pass when the answer is one short "
+            "sentence.'" +
+            ws)
+            .exit_code,
+        0);
+    const fs::path data = dir_ / "prompts.jsonl";
+    std::ofstream(data) << R"({"id":"a","messages":[{"role":"user","content":"Say hello."}]})"
+                        << "\n";
+    const std::string common = "grpo default --data " + data.string() +
+                               " --rubric brief --steps 1 --group-size 2 --max-completion 4 --threads 2" + ws;
+    CliRun refused = cli(common + " --out " + (dir_ / "r1").string());
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_NE(refused.err.find("no labelled traces"), std::string::npos) << refused.err;
+
+    CliRun r = cli(common + " --reward max_words:3 --allow-uncalibrated --out " + (dir_ / "r2").string());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::ifstream metrics(dir_ / "r2" / "metrics.jsonl");
+    std::string line;
+    ASSERT_TRUE(std::getline(metrics, line));
+    auto j = nlohmann::json::parse(line);
+    EXPECT_TRUE(j["reward_components"].contains("rubric:brief@1")) << line;
+    EXPECT_TRUE(j["reward_components"].contains("max_words:3")) << line;
+    EXPECT_EQ(j["max_logprob_diff"], 0.0);
+}
+
 }  // namespace
