@@ -3,6 +3,7 @@
 //   csv:prompt=question,response=answer   explicit mapping (column names or 0-based indexes)
 //   ...;header=["question","answer"]      the header row, added by detectFileFormat /
 //                                         withCsvHeader so each record maps alone
+//   csv:langfuse                          a Langfuse table export (langfuse_csv.cpp)
 // Mapping keys: prompt, response, system, model, id, tags (";"-separated),
 // ground_truth, rejected, prompt_tokens, completion_tokens, latency_ms, cost.
 // Unmapped columns are kept in metadata under their header names.
@@ -65,6 +66,7 @@ namespace {
 struct CsvFormat {
     std::map<std::string, std::string> mapping;  // key -> column name or index
     std::vector<std::string> header;
+    bool langfuse = false;  // "csv:langfuse": columns are Langfuse's field names
 };
 
 bool parseFormat(const std::string& format, CsvFormat& out, std::string& error) {
@@ -86,6 +88,10 @@ bool parseFormat(const std::string& format, CsvFormat& out, std::string& error) 
         pos = end + 1;
         if (item.empty()) continue;
         const auto eq = item.find('=');
+        if (item == "langfuse") {
+            out.langfuse = true;
+            continue;
+        }
         if (eq == std::string::npos) {
             error = "csv mapping item '" + item + "' is not key=column";
             return false;
@@ -128,9 +134,11 @@ int columnIndex(const std::string& column, const std::vector<std::string>& heade
 }  // namespace
 
 std::string csvFormatFromHead(std::string_view head) {
+    if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
     const auto records = splitCsvRecords(head);
     if (records.empty()) return {};
-    return withCsvHeader("csv", records.front());
+    std::vector<std::string> header = splitCsvFields(records.front());
+    return withCsvHeader(looksLikeLangfuseCsvHeader(header) ? "csv:langfuse" : "csv", records.front());
 }
 
 std::string withCsvHeader(const std::string& format, std::string_view head) {
@@ -155,6 +163,10 @@ void parseCsvRecord(const std::string& format, std::string_view record, ParseOut
     std::vector<std::string> fields = splitCsvFields(record);
     for (auto& f : fields) f = sanitizeUtf8(f);
     if (!spec.header.empty() && fields == spec.header) return;  // the header row itself
+    if (spec.langfuse) {
+        parseLangfuseCsvRow(spec.header, fields, record, out);
+        return;
+    }
 
     // Resolve mapping key -> column index.
     std::map<std::string, int> columns;

@@ -13,6 +13,9 @@ using RecordParser = void (*)(const Json&, std::string_view, ParseOutcome&);
 using KeyTest = std::function<bool(std::string_view)>;
 
 void parseOtlpRecord(const Json& record, std::string_view, ParseOutcome& out) { parseOtlp(record, out); }
+void parseOtlpLogsRecord(const Json& record, std::string_view, ParseOutcome& out) {
+    parseOtlpLogs(record, out);
+}
 
 struct FormatEntry {
     FormatInfo info;
@@ -26,9 +29,17 @@ struct FormatEntry {
 const std::vector<FormatEntry>& registry() {
     // Order matters: the first match wins, most specific shapes first.
     static const std::vector<FormatEntry> entries = {
+        {{"crucible", "Crucible canonical JSONL (the lossless export, with labels)", true},
+         parseCanonical,
+         [](const KeyTest& has) { return has("crucible_trace"); },
+         false},
         {{"otlp_genai", "OTLP JSON traces (GenAI semconv, OpenLLMetry, OpenInference)", true},
          parseOtlpRecord,
          [](const KeyTest& has) { return has("resourceSpans"); },
+         false},
+        {{"otlp_logs", "OTLP JSON logs with GenAI events (gen_ai.*.message, gen_ai.choice)", true},
+         parseOtlpLogsRecord,
+         [](const KeyTest& has) { return has("resourceLogs"); },
          false},
         {{"openai_dpo", "OpenAI / Fireworks / Together preference (DPO) JSONL", true},
          parseOpenAiDpo,
@@ -55,6 +66,12 @@ const std::vector<FormatEntry>& registry() {
                     (has("htmlPath") && has("input"));
          },
          false},
+        {{"openai_responses", "OpenAI Responses API logs (object: response, input/output items)", true},
+         parseOpenAiResponses,
+         [](const KeyTest& has) {
+             return has("output") && (has("input") || has("instructions") || has("object"));
+         },
+         true},
         {{"openai_chat_log", "OpenAI Chat Completions request/response logs", true},
          parseOpenAiChatLog,
          [](const KeyTest& has) {
@@ -75,6 +92,10 @@ const std::vector<FormatEntry>& registry() {
          parseOpenAiChat,
          [](const KeyTest& has) { return has("messages"); },
          true},
+        {{"trl", "TRL rows: prompt/completion, prompt/chosen/rejected, unpaired preference (label)", true},
+         parseTrl,
+         [](const KeyTest& has) { return has("prompt") || (has("chosen") && has("rejected")); },
+         false},
     };
     return entries;
 }
@@ -96,6 +117,12 @@ std::string detectFromKeys(const KeyTest& has) {
 std::string detectFromRecord(const Json& record) {
     if (!record.is_object()) return {};
     std::string id = detectFromKeys([&](std::string_view key) { return record.contains(key); });
+    // Responses API records share keys with chat logs ({request, response},
+    // Batch lines) and with generic {input, output} pairs: values decide.
+    if (id.empty() || id == "openai_chat_log" || id == "openai_responses") {
+        if (looksLikeResponsesRecord(record)) return "openai_responses";
+        if (id == "openai_responses") return {};
+    }
     if (id == "openai_chat" || id == "openai_chat_log") {
         const std::string object = record.value("object", std::string());
         if (object.rfind("chat.completion", 0) == 0) return "openai_chat_log";
@@ -218,6 +245,21 @@ std::string detectFromText(std::string_view text, size_t begin) {
         [&](std::string_view key) { return std::find(keys.begin(), keys.end(), key) != keys.end(); });
 }
 
+// Moves one record's outcome into a document's, keeping labels[i] aligned
+// with traces[i]. Traces that keep their own source get no document position.
+void appendOutcome(ParseOutcome& into, ParseOutcome&& one, const std::function<void(Trace&)>& place) {
+    if (!one.labels.empty() || !into.labels.empty()) {
+        into.labels.resize(into.traces.size());
+        one.labels.resize(one.traces.size());
+        for (auto& l : one.labels) into.labels.push_back(std::move(l));
+    }
+    for (auto& t : one.traces) {
+        if (!one.keepsSource) place(t);
+        into.traces.push_back(std::move(t));
+    }
+    into.keepsSource = into.keepsSource || one.keepsSource;
+}
+
 std::string toLower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
     return s;
@@ -235,6 +277,7 @@ const std::vector<FormatInfo>& formats() {
         for (const auto& e : registry()) out.push_back(e.info);
         out.push_back(
             {"csv", "CSV with a header row and a column mapping (csv:prompt=col,response=col,...)", true});
+        out.push_back({"csv:langfuse", "Langfuse CSV export (traces or observations table)", true});
         return out;
     }();
     return list;
@@ -333,10 +376,8 @@ ParseOutcome parseDocument(const std::string& format, std::string_view document)
                 for (auto& e : one.errors)
                     out.errors.push_back(
                         std::string("line ").append(std::to_string(lineNo)).append(": ").append(e));
-                for (auto& t : one.traces) {
-                    t.sourceLine = static_cast<int64_t>(lineNo);
-                    out.traces.push_back(std::move(t));
-                }
+                appendOutcome(out, std::move(one),
+                              [&](Trace& t) { t.sourceLine = static_cast<int64_t>(lineNo); });
             }
             if (!any && lineNo <= 1) {
                 out.errors.clear();
@@ -365,10 +406,7 @@ ParseOutcome parseDocument(const std::string& format, std::string_view document)
             dispatchRecord(id, doc[i], dumpJson(doc[i]), one);
             for (auto& e : one.errors)
                 out.errors.push_back(std::string("[").append(std::to_string(i)).append("]: ").append(e));
-            for (auto& t : one.traces) {
-                t.metadata["document_index"] = i;
-                out.traces.push_back(std::move(t));
-            }
+            appendOutcome(out, std::move(one), [&](Trace& t) { t.metadata["document_index"] = i; });
         }
     } catch (const std::exception& e) {
         out.errors.push_back(std::string("document could not be read: ") + e.what());

@@ -86,16 +86,25 @@ const Message* lastAssistant(const std::vector<Message>& messages);
 // Each takes a parsed record (or document) and its verbatim text, and appends
 // traces and errors. A single-trace record that fails gets no trace.
 
+void parseCanonical(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseOpenAiChat(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseOpenAiRft(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseOpenAiDpo(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseOpenAiChatLog(const Json& record, std::string_view raw, ParseOutcome& out);
+void parseOpenAiResponses(const Json& record, std::string_view raw, ParseOutcome& out);
+bool looksLikeResponsesRecord(const Json& record);  // object "response", or input items with output
 void parseShareGpt(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseAlpaca(const Json& record, std::string_view raw, ParseOutcome& out);
+void parseTrl(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseOtlp(const Json& document, ParseOutcome& out);
+void parseOtlpLogs(const Json& document, ParseOutcome& out);
 void parseLangfuse(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseLangSmith(const Json& record, std::string_view raw, ParseOutcome& out);
 void parseCsvRecord(const std::string& format, std::string_view record, ParseOutcome& out);
 std::string csvFormatFromHead(std::string_view head);
+// Langfuse table exports as CSV (csv:langfuse): header test and one row.
+bool looksLikeLangfuseCsvHeader(const std::vector<std::string>& header);
+void parseLangfuseCsvRow(const std::vector<std::string>& header, const std::vector<std::string>& fields,
+                         std::string_view record, ParseOutcome& out);
 
 }  // namespace crucible::importers

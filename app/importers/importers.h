@@ -1,11 +1,13 @@
-// Trace importers: turn the files users bring (OpenAI fine-tuning and API
-// logs, OTLP GenAI spans, Langfuse, LangSmith, ShareGPT, Alpaca, CSV) into
-// crucible::Trace values. Pure functions over bytes: no I/O, no state, safe to
+// Trace importers: turn the files users bring (Crucible's own canonical
+// export, OpenAI fine-tuning files and Chat Completions / Responses API logs,
+// OTLP GenAI spans and logs, Langfuse JSON and CSV, LangSmith, ShareGPT,
+// Alpaca, TRL rows, CSV) into crucible::Trace values. Pure functions over bytes: no I/O, no state, safe to
 // call from any thread. Nothing throws out of these functions; every problem is
 // reported as a reason string in ParseOutcome::errors.
 //
-// Format ids (see formats()): openai_chat, openai_chat_log, openai_dpo,
-// openai_rft, otlp_genai, langfuse, langsmith, sharegpt, alpaca, csv[:mapping].
+// Format ids (see formats()): crucible (canonical JSONL), openai_chat,
+// openai_chat_log, openai_responses, openai_dpo, openai_rft, otlp_genai,
+// otlp_logs, langfuse, langsmith, sharegpt, alpaca, trl, csv[:mapping].
 // "auto" detects the format of each record from the keys it has.
 // A "json:" prefix ("json:sharegpt", "json:auto") names a whole-document file
 // holding one JSON value: an array of records, or a single record. OTLP,
@@ -23,6 +25,14 @@ namespace crucible::importers {
 struct ParseOutcome {
     std::vector<Trace> traces;
     std::vector<std::string> errors;  // reasons this record (or parts of the document) was rejected
+    // Label history per trace (oldest first; ids and trace ids 0) for formats
+    // that carry labels (Crucible canonical JSONL): empty, or labels[i]
+    // belongs to traces[i].
+    std::vector<std::vector<Label>> labels;
+    // The traces already say where they came from (canonical re-imports keep
+    // the sourceFile/sourceLine of the original import): callers must not
+    // overwrite them with the file being read.
+    bool keepsSource = false;
 };
 
 // Detects the format of a whole file from its name and first bytes ("" when

@@ -11,7 +11,6 @@ namespace {
 
 constexpr int kMaxAnyValueDepth = 64;  // deeper values are kept as their JSON
 
-// OTLP AnyValue -> plain JSON.
 Json anyValue(const Json& v, int depth) {
     if (!v.is_object()) return v;
     if (depth > kMaxAnyValueDepth) return v;
@@ -43,6 +42,10 @@ Json anyValue(const Json& v, int depth) {
     return v.empty() ? Json() : v;
 }
 
+}  // namespace
+
+Json otlpAnyValue(const Json& value) { return anyValue(value, 0); }
+
 Attributes attributesOf(const Json& list) {
     Attributes attrs;
     if (list.is_array()) {
@@ -56,12 +59,18 @@ Attributes attributesOf(const Json& list) {
     return attrs;
 }
 
-const Json* find(const Attributes& attrs, std::initializer_list<const char*> keys) {
+const Json* findAttribute(const Attributes& attrs, std::initializer_list<const char*> keys) {
     for (const char* key : keys) {
         const auto it = attrs.find(key);
         if (it != attrs.end() && !it->second.is_null()) return &it->second;
     }
     return nullptr;
+}
+
+namespace {
+
+const Json* find(const Attributes& attrs, std::initializer_list<const char*> keys) {
+    return findAttribute(attrs, keys);
 }
 
 int base64Value(char c) {
@@ -73,7 +82,8 @@ int base64Value(char c) {
     return -1;
 }
 
-// Trace/span ids must be hex; some exporters emit base64 (detected by length).
+}  // namespace
+
 std::string normalizeId(const Json& value) {
     std::string id = textOf(value);
     const bool hex = !id.empty() && id.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
@@ -105,6 +115,8 @@ std::string normalizeId(const Json& value) {
     }
     return id;
 }
+
+namespace {
 
 bool isInferenceSpan(const Attributes& attrs, const Json& span) {
     if (const Json* op = find(attrs, {"gen_ai.operation.name"})) {

@@ -13,6 +13,16 @@ namespace crucible::importers {
 // Span attributes with OTLP AnyValues turned into plain JSON, sorted by key.
 using Attributes = std::map<std::string, Json>;
 
+// OTLP AnyValue ({stringValue}, {intValue}, {kvlistValue}, ...) -> plain JSON.
+Json otlpAnyValue(const Json& value);
+// An OTLP KeyValue list (or a non-conformant plain object) -> Attributes.
+Attributes attributesOf(const Json& list);
+// The first of `keys` present with a non-null value, else nullptr.
+const Json* findAttribute(const Attributes& attrs, std::initializer_list<const char*> keys);
+// Trace/span ids as lowercase hex; base64 ids (non-conformant exporters) are
+// detected by length and converted.
+std::string normalizeId(const Json& value);
+
 // gen_ai.input.messages / gen_ai.output.messages / gen_ai.system_instructions
 // (structured or a JSON string) in the current semconv {role, parts[]} shape.
 void decodeOtelMessages(const Json& value, std::vector<Message>& out);

@@ -165,8 +165,10 @@ private:
     };
 
     engine::Result<std::optional<Progress>> findProgress(const FileEntry& entry);
+    // `labels` is empty or holds the label history of traces[i] (canonical
+    // records); `keepsSource` traces keep their own sourceFile/sourceLine.
     engine::Status addTraces(std::vector<Trace> traces, const std::string& fileKey, int64_t line,
-                             std::vector<Label> labels = {});
+                             std::vector<std::vector<Label>> labels, bool keepsSource);
     void reject(const std::string& format, const std::string& file, int64_t line, std::string reason);
     engine::Status flush(const Progress& progress, const FileEntry& entry);
     engine::Status importLines(const FileEntry& entry, LineReader& reader, const std::string& format,
@@ -184,7 +186,6 @@ private:
     std::vector<std::vector<Label>> m_labels;  // per pending trace (canonical imports)
     std::vector<Rejection> m_rejections;
     std::map<std::string, ImportCounters> m_pending;  // counters of the unflushed batch
-    bool m_canonical = false;                         // the current file is Crucible canonical JSONL
 };
 
 engine::Status Session::start() {
@@ -232,15 +233,15 @@ void Session::reject(const std::string& format, const std::string& file, int64_t
 }
 
 engine::Status Session::addTraces(std::vector<Trace> traces, const std::string& fileKey, int64_t line,
-                                  std::vector<Label> labels) {
-    const bool canonical = !labels.empty() || m_canonical;
+                                  std::vector<std::vector<Label>> labels, bool keepsSource) {
+    labels.resize(traces.size());
     for (size_t i = 0; i < traces.size(); ++i) {
         Trace& t = traces[i];
-        if (!canonical && t.sourceFile.empty()) t.sourceFile = fileKey;  // canonical records keep theirs
-        if (!canonical && t.sourceLine == 0) t.sourceLine = line;
+        if (!keepsSource && t.sourceFile.empty()) t.sourceFile = fileKey;
+        if (!keepsSource && t.sourceLine == 0) t.sourceLine = line;
         if (i == 0) ++m_pending[t.format].read;  // one record, however many traces it yields
         m_traces.push_back(std::move(t));
-        m_labels.push_back(i == 0 ? std::move(labels) : std::vector<Label>());
+        m_labels.push_back(std::move(labels[i]));
     }
     return {};
 }
@@ -316,9 +317,7 @@ engine::Status Session::flush(const Progress& progress, const FileEntry& entry) 
 
 engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, const std::string& format,
                                     Progress& progress) {
-    const bool canonical = format == kCanonicalFormat;
     const bool csv = format.rfind("csv", 0) == 0;
-    m_canonical = canonical;
     const size_t batch = static_cast<size_t>(std::max(1, m_options.batchSize));
     std::string line;
     for (;;) {
@@ -338,16 +337,7 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
                 line.append("\n").append(next);
             }
         }
-        if (canonical) {
-            auto record = parseCanonicalLine(line);
-            if (!record)
-                reject(format, entry.key, lineNumber, record.error().message);
-            else {
-                std::vector<Trace> one;
-                one.push_back(std::move(record->trace));
-                CRUCIBLE_TRY(addTraces(std::move(one), entry.key, lineNumber, std::move(record->labels)));
-            }
-        } else if (!m_parsers.parseRecord) {
+        if (!m_parsers.parseRecord) {
             reject(format, entry.key, lineNumber,
                    "[import] no importer for format '" + format + "' in this build");
         } else {
@@ -362,7 +352,8 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
                 for (const std::string& e : parsed.errors) reason += (reason.empty() ? "" : "; ") + e;
                 reject(format, entry.key, lineNumber, reason.empty() ? "no trace in this record" : reason);
             } else {
-                CRUCIBLE_TRY(addTraces(std::move(parsed.traces), entry.key, lineNumber));
+                CRUCIBLE_TRY(addTraces(std::move(parsed.traces), entry.key, lineNumber,
+                                       std::move(parsed.labels), parsed.keepsSource));
             }
         }
         if (m_traces.size() + m_rejections.size() >= batch) {
@@ -380,16 +371,18 @@ engine::Status Session::importLines(const FileEntry& entry, LineReader& reader, 
 
 engine::Status Session::importDocument(const FileEntry& entry, LineReader& reader, const std::string& format,
                                        Progress& progress) {
-    m_canonical = false;
     auto document = reader.readAll();
     if (!document) return document.error();
     ParsedRecords parsed = m_parsers.parseDocument(format, *document);
     for (const std::string& error : parsed.errors) reject(format, entry.key, 0, error);
     const size_t batch = static_cast<size_t>(std::max(1, m_options.batchSize));
+    parsed.labels.resize(parsed.traces.size());
     for (size_t i = 0; i < parsed.traces.size(); ++i) {
         std::vector<Trace> one;
         one.push_back(std::move(parsed.traces[i]));
-        CRUCIBLE_TRY(addTraces(std::move(one), entry.key, 0));
+        std::vector<std::vector<Label>> labels;
+        labels.push_back(std::move(parsed.labels[i]));
+        CRUCIBLE_TRY(addTraces(std::move(one), entry.key, 0, std::move(labels), parsed.keepsSource));
         if (m_traces.size() >= batch && i + 1 < parsed.traces.size()) {
             CRUCIBLE_TRY(flush(progress, entry));  // not done: a restart re-parses, dedupe drops the repeats
             if (cancelled()) return {};
@@ -429,12 +422,8 @@ engine::Status Session::importFile(const FileEntry& entry) {
     if (!head) return head.error();
     std::string format = m_options.format.empty() ? "auto" : m_options.format;
     if (format == "auto") {
-        if (looksCanonical(*head))
-            format = kCanonicalFormat;
-        else if (m_parsers.detectFileFormat)
-            format = m_parsers.detectFileFormat(entry.nameHint, *head);
-        else
-            format.clear();
+        format =
+            m_parsers.detectFileFormat ? m_parsers.detectFileFormat(entry.nameHint, *head) : std::string();
         if (format.empty() && (endsWith(entry.nameHint, ".jsonl") || endsWith(entry.nameHint, ".ndjson")))
             format = "auto";  // detect record by record
     }
@@ -444,8 +433,7 @@ engine::Status Session::importFile(const FileEntry& entry) {
         progress.done = true;
         return flush(progress, entry);
     }
-    const bool lines = format == kCanonicalFormat || format == "auto" ||
-                       (m_parsers.isLineFormat && m_parsers.isLineFormat(format));
+    const bool lines = format == "auto" || (m_parsers.isLineFormat && m_parsers.isLineFormat(format));
     if (!lines && !m_parsers.parseDocument) {
         reject(format, entry.key, 0, "[import] no importer for format '" + format + "' in this build");
         progress.done = true;

@@ -1,7 +1,6 @@
 // The parser functions the import runner calls, as a value so tests and tools
 // can substitute their own. builtinRecordParsers() wraps crucible::importers
-// (app/importers/importers.h) when that module is part of the build; without
-// it, only Crucible's canonical JSONL (handled by the runner itself) imports.
+// (app/importers/importers.h), which also reads Crucible's canonical JSONL.
 #pragma once
 
 #include <functional>
@@ -15,7 +14,9 @@ namespace crucible {
 
 struct ParsedRecords {
     std::vector<Trace> traces;
-    std::vector<std::string> errors;  // why this record (or document) was rejected
+    std::vector<std::string> errors;         // why this record (or document) was rejected
+    std::vector<std::vector<Label>> labels;  // empty, or the label history of traces[i] (canonical JSONL)
+    bool keepsSource = false;  // traces keep their own sourceFile/sourceLine (canonical re-import)
 };
 
 struct RecordParsers {

@@ -43,6 +43,19 @@ struct TokenLogprob {
     int32_t tokenId = -1;  // -1 when the source gives only text
 };
 
+// One row of label history. verdict: "good", "bad", "score" (see `score`) or
+// "cleared" (a clear; the trace then has no current label).
+struct Label {
+    int64_t id = 0;
+    int64_t traceId = 0;
+    std::string verdict;
+    std::optional<double> score;
+    std::string critique;
+    std::optional<std::string> correctedAnswer;  // the answer the final assistant turn should have been
+    std::string author;
+    int64_t createdAtMs = 0;
+};
+
 struct Trace {
     // Where it came from.
     std::string format;      // importer id: "openai_chat", "otlp_genai", "langfuse", ...

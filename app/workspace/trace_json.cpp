@@ -190,17 +190,6 @@ std::string traceContentHash(const Trace& trace) {
 
 bool sameTrace(const Trace& a, const Trace& b) { return traceToJson(a) == traceToJson(b); }
 
-}  // namespace crucible
-
-#include "workspace/trace_store.h"
-
-namespace crucible {
-
-bool looksCanonical(std::string_view head) {
-    const size_t start = head.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-    return start != std::string_view::npos && head.substr(start).rfind("{\"crucible_trace\":", 0) == 0;
-}
-
 std::string canonicalLine(const Trace& trace, const std::vector<Label>& history) {
     json labels = json::array();
     for (const Label& l : history) {
@@ -212,38 +201,10 @@ std::string canonicalLine(const Trace& trace, const std::vector<Label>& history)
                           {"created_at_ms", l.createdAtMs}});
     }
     json line = json::object();
-    line["crucible_trace"] = 1;  // first key: looksCanonical() sniffs it
+    line["crucible_trace"] = 1;  // first key: format detection finds it even in a cut-off head
     line["trace"] = traceToJson(trace);
     line["labels"] = std::move(labels);
     return line.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-engine::Result<CanonicalRecord> parseCanonicalLine(std::string_view text) {
-    json line = json::parse(text, nullptr, false);
-    if (line.is_discarded() || !line.is_object())
-        return engine::make_error("[crucible] the line is not a JSON object");
-    if (line.value("crucible_trace", 0) != 1)
-        return engine::make_error("[crucible] unsupported crucible_trace version " +
-                                  line.value("crucible_trace", json()).dump());
-    auto trace = traceFromJson(line.value("trace", json()));
-    if (!trace) return trace.error();
-    CanonicalRecord record;
-    record.trace = std::move(*trace);
-    if (auto it = line.find("labels"); it != line.end() && it->is_array()) {
-        for (const json& l : *it) {
-            if (!l.is_object()) return engine::make_error("[crucible] a label must be an object");
-            Label label;
-            label.verdict = l.value("verdict", "");
-            if (auto s = l.find("score"); s != l.end() && s->is_number()) label.score = s->get<double>();
-            label.critique = l.value("critique", "");
-            if (auto c = l.find("corrected_answer"); c != l.end() && c->is_string())
-                label.correctedAnswer = c->get<std::string>();
-            label.author = l.value("author", "");
-            label.createdAtMs = l.value("created_at_ms", int64_t{0});
-            record.labels.push_back(std::move(label));
-        }
-    }
-    return record;
 }
 
 }  // namespace crucible

@@ -34,21 +34,9 @@ std::string traceContentHash(const Trace& trace);
 // Field-by-field equality (the model structs have no operator==).
 bool sameTrace(const Trace& a, const Trace& b);
 
-}  // namespace crucible
-
-namespace crucible {
-
-struct Label;
-
 // Crucible canonical JSONL: one line per trace, {"crucible_trace":1,"trace":{...},"labels":[...]}
-// with the full label history (oldest first), so re-importing it is lossless.
-inline constexpr const char* kCanonicalFormat = "crucible";
-bool looksCanonical(std::string_view head);
+// with the full label history (oldest first), so re-importing it is lossless
+// (the reader is the "crucible" importer, app/importers/canonical_format.cpp).
 std::string canonicalLine(const Trace& trace, const std::vector<Label>& history);
-struct CanonicalRecord {
-    Trace trace;
-    std::vector<Label> labels;  // ids and trace ids are 0
-};
-engine::Result<CanonicalRecord> parseCanonicalLine(std::string_view line);
 
 }  // namespace crucible

@@ -26,19 +26,6 @@ struct InsertSummary {
     std::vector<bool> isNew;   // per input trace: stored by this call
 };
 
-// One row of label history. verdict: "good", "bad", "score" (see `score`) or
-// "cleared" (a clear; the trace then has no current label).
-struct Label {
-    int64_t id = 0;
-    int64_t traceId = 0;
-    std::string verdict;
-    std::optional<double> score;
-    std::string critique;
-    std::optional<std::string> correctedAnswer;  // the answer the final assistant turn should have been
-    std::string author;
-    int64_t createdAtMs = 0;
-};
-
 struct StoredTrace {
     int64_t id = 0;
     int64_t importedAtMs = 0;

@@ -60,7 +60,7 @@ TEST_F(CliWorkspaceTest, ImportSearchLabelDatasetExportReimport) {
     CliResult imported = cli("import " + kFixtures + " --quiet");
     ASSERT_EQ(imported.exit_code, 0) << err();
     // Every fixture file is read; the malformed records inside them are reported, not fatal.
-    EXPECT_NE(imported.out.find("12 files done"), std::string::npos) << imported.out;
+    EXPECT_NE(imported.out.find("17 files done"), std::string::npos) << imported.out;
     EXPECT_NE(imported.out.find("rejected records are listed"), std::string::npos) << imported.out;
 
     CliResult found = cli("traces search weather --json");
@@ -69,6 +69,10 @@ TEST_F(CliWorkspaceTest, ImportSearchLabelDatasetExportReimport) {
     ASSERT_GE(rows.size(), 3u);
     int64_t id = rows[0]["id"];
     for (const auto& row : rows) EXPECT_TRUE(row["has_tool_calls"].get<bool>()) << row.dump();
+    // The canonical fixture (crucible.jsonl) brings its label history: its trace is labelled bad.
+    auto bad = nlohmann::json::parse(cli("traces search weather --label bad --json").out)["rows"];
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_EQ(bad[0]["format"], "openai_chat");
 
     ASSERT_EQ(
         cli("traces label " + std::to_string(id) + " --verdict good --critique 'clear answer'").exit_code, 0)

@@ -175,7 +175,7 @@ private Q_SLOTS:
         QTemporaryDir fresh;
         auto db2 = Database::open(fresh.filePath("w.sqlite").toStdString());
         QVERIFY(db2.ok());
-        // No importers needed: the runner reads its own canonical format.
+        // The built-in importers read the canonical format ("crucible").
         ImportRunner runner2(**db2, builtinRecordParsers());
         options.paths = {canonical};
         auto summary = runner2.run(options);
