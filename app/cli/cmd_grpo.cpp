@@ -311,82 +311,48 @@ int run_grpo(int argc, char** argv) {
         return 1;
     }
     TrainingRun run("grpo", args.get("out"));
-    std::optional<finetune::Checkpoint> resumed;
-    if (!run.open(config, args.has("resume"), bundle->model().config(), &resumed)) return 1;
-    if (resumed) {
-        if (auto st = (*trainer)->restore(resumed->step, std::move(resumed->adapter),
-                                          std::move(resumed->optimizer));
-            !st) {
-            std::fprintf(stderr, "crucible-cli grpo: %s\n", st.error().message.c_str());
-            return 1;
-        }
-        std::fprintf(stderr, "resumed at step %lld of %lld\n",
-                     static_cast<long long>((*trainer)->steps_taken()), static_cast<long long>(o.steps));
-    }
     const finetune::PeftOptions peft = finetune::peft_options(o.lora, bundle->model().summary().name);
-    auto save = [&] {
-        finetune::Checkpoint c;
-        c.step = (*trainer)->steps_taken();
-        c.adapter = (*trainer)->adapter();
-        c.peft = peft;
-        c.optimizer = (*trainer)->optimizer().state();
-        c.config_json = config.dump();
-        return run.checkpoint(c);
-    };
-
-    install_stop_handler();
-    while (!(*trainer)->done()) {
-        auto r = (*trainer)->step();
-        if (!r) {
-            std::fprintf(stderr, "crucible-cli grpo: %s\n", r.error().message.c_str());
-            return 1;
-        }
-        std::fprintf(
-            stderr,
-            "step %lld/%lld  reward %.3f +- %.3f  kl %.4f  clip %.3f  entropy %.2f  len %.1f  "
-            "lp-diff %.1e  lr %.2e  grad-norm %.3f  groups %lld/%lld  sample %.0f tok/s  train %.0f tok/s\n",
-            static_cast<long long>(r->step), static_cast<long long>(r->total_steps), r->reward_mean,
-            r->reward_std, r->kl, r->clip_fraction, r->entropy, r->completion_length, r->max_logprob_diff,
-            r->lr, r->grad_norm, static_cast<long long>(r->groups_used),
-            static_cast<long long>(r->groups_used + r->groups_dropped), r->sample_tokens_per_s,
-            r->train_tokens_per_s);
-        nlohmann::json components = nlohmann::json::object();
-        for (const auto& [name, value] : r->component_means) components[name] = value;
-        nlohmann::json samples = nlohmann::json::array();
-        for (const finetune::GrpoSample& s : r->samples) {
-            samples.push_back({{"prompt", s.prompt_id}, {"completion", s.completion}, {"reward", s.reward}});
-            std::fprintf(stderr, "  sample [%s] reward %.3f: %s\n", s.prompt_id.c_str(), s.reward,
-                         s.completion.c_str());
-        }
-        run.log_step({{"step", r->step},
-                      {"reward_mean", r->reward_mean},
-                      {"reward_std", r->reward_std},
-                      {"reward_components", components},
-                      {"kl", r->kl},
-                      {"clip_fraction", r->clip_fraction},
-                      {"entropy", r->entropy},
-                      {"completion_length", r->completion_length},
-                      {"truncated_fraction", r->truncated_fraction},
-                      {"max_logprob_diff", r->max_logprob_diff},
-                      {"lr", r->lr},
-                      {"grad_norm", r->grad_norm},
-                      {"groups_used", r->groups_used},
-                      {"groups_dropped", r->groups_dropped},
-                      {"sample_seconds", r->sample_seconds},
-                      {"train_seconds", r->train_seconds},
-                      {"sample_tokens_per_s", r->sample_tokens_per_s},
-                      {"train_tokens_per_s", r->train_tokens_per_s},
-                      {"samples", samples}});
-        const bool stop = stop_requested();
-        if ((*every > 0 && r->step % *every == 0) || stop || (*trainer)->done())
-            if (!save()) return 1;
-        if (stop) {
-            std::fprintf(stderr, "stopped at step %lld; continue with --resume\n",
-                         static_cast<long long>(r->step));
-            return 130;
-        }
-    }
-    return run.export_adapter((*trainer)->adapter(), peft) ? 0 : 1;
+    return drive_training(
+        "grpo", **trainer, run, config, args.has("resume"), bundle->model().config(), peft, *every,
+        [&](const finetune::GrpoStepReport& r) {
+            std::fprintf(stderr,
+                         "step %lld/%lld  reward %.3f +- %.3f  kl %.4f  clip %.3f  entropy %.2f  len %.1f  "
+                         "lp-diff %.1e  lr %.2e  grad-norm %.3f  groups %lld/%lld  sample %.0f tok/s  train "
+                         "%.0f tok/s\n",
+                         static_cast<long long>(r.step), static_cast<long long>(r.total_steps), r.reward_mean,
+                         r.reward_std, r.kl, r.clip_fraction, r.entropy, r.completion_length,
+                         r.max_logprob_diff, r.lr, r.grad_norm, static_cast<long long>(r.groups_used),
+                         static_cast<long long>(r.groups_used + r.groups_dropped), r.sample_tokens_per_s,
+                         r.train_tokens_per_s);
+            nlohmann::json components = nlohmann::json::object();
+            for (const auto& [name, value] : r.component_means) components[name] = value;
+            nlohmann::json samples = nlohmann::json::array();
+            for (const finetune::GrpoSample& s : r.samples) {
+                samples.push_back(
+                    {{"prompt", s.prompt_id}, {"completion", s.completion}, {"reward", s.reward}});
+                std::fprintf(stderr, "  sample [%s] reward %.3f: %s\n", s.prompt_id.c_str(), s.reward,
+                             s.completion.c_str());
+            }
+            return nlohmann::json{{"step", r.step},
+                                  {"reward_mean", r.reward_mean},
+                                  {"reward_std", r.reward_std},
+                                  {"reward_components", components},
+                                  {"kl", r.kl},
+                                  {"clip_fraction", r.clip_fraction},
+                                  {"entropy", r.entropy},
+                                  {"completion_length", r.completion_length},
+                                  {"truncated_fraction", r.truncated_fraction},
+                                  {"max_logprob_diff", r.max_logprob_diff},
+                                  {"lr", r.lr},
+                                  {"grad_norm", r.grad_norm},
+                                  {"groups_used", r.groups_used},
+                                  {"groups_dropped", r.groups_dropped},
+                                  {"sample_seconds", r.sample_seconds},
+                                  {"train_seconds", r.train_seconds},
+                                  {"sample_tokens_per_s", r.sample_tokens_per_s},
+                                  {"train_tokens_per_s", r.train_tokens_per_s},
+                                  {"samples", samples}};
+        });
 }
 
 }  // namespace cli

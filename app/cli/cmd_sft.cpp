@@ -122,57 +122,22 @@ int run_sft(int argc, char** argv) {
         return 1;
     }
     TrainingRun run("sft", args.get("out"));
-    std::optional<finetune::Checkpoint> resumed;
-    if (!run.open(config, args.has("resume"), bundle->model().config(), &resumed)) return 1;
-    if (resumed) {
-        if (auto st = (*trainer)->restore(resumed->step, std::move(resumed->adapter),
-                                          std::move(resumed->optimizer));
-            !st) {
-            std::fprintf(stderr, "crucible-cli sft: %s\n", st.error().message.c_str());
-            return 1;
-        }
-        std::fprintf(stderr, "resumed at step %lld of %lld\n",
-                     static_cast<long long>((*trainer)->steps_taken()),
-                     static_cast<long long>((*trainer)->total_steps()));
-    }
     const finetune::PeftOptions peft = finetune::peft_options(o.lora, bundle->model().summary().name);
-    auto save = [&] {
-        finetune::Checkpoint c;
-        c.step = (*trainer)->steps_taken();
-        c.adapter = (*trainer)->adapter();
-        c.peft = peft;
-        c.optimizer = (*trainer)->optimizer().state();
-        c.config_json = config.dump();
-        return run.checkpoint(c);
-    };
-
-    install_stop_handler();
-    while (!(*trainer)->done()) {
-        auto r = (*trainer)->step();
-        if (!r) {
-            std::fprintf(stderr, "crucible-cli sft: %s\n", r.error().message.c_str());
-            return 1;
-        }
-        std::fprintf(stderr, "step %lld/%lld  loss %.4f  lr %.2e  grad-norm %.3f  %lld tokens  %.0f tok/s\n",
-                     static_cast<long long>(r->step), static_cast<long long>(r->total_steps), r->loss, r->lr,
-                     r->grad_norm, static_cast<long long>(r->trained_tokens), r->tokens_per_s);
-        run.log_step({{"step", r->step},
-                      {"loss", r->loss},
-                      {"lr", r->lr},
-                      {"grad_norm", r->grad_norm},
-                      {"trained_tokens", r->trained_tokens},
-                      {"tokens_per_s", r->tokens_per_s},
-                      {"seconds", r->step_seconds}});
-        const bool stop = stop_requested();
-        if ((*every > 0 && r->step % *every == 0) || stop || (*trainer)->done())
-            if (!save()) return 1;
-        if (stop) {
-            std::fprintf(stderr, "stopped at step %lld; continue with --resume\n",
-                         static_cast<long long>(r->step));
-            return 130;
-        }
-    }
-    return run.export_adapter((*trainer)->adapter(), peft) ? 0 : 1;
+    return drive_training(
+        "sft", **trainer, run, config, args.has("resume"), bundle->model().config(), peft, *every,
+        [&](const finetune::SftStepReport& r) {
+            std::fprintf(stderr,
+                         "step %lld/%lld  loss %.4f  lr %.2e  grad-norm %.3f  %lld tokens  %.0f tok/s\n",
+                         static_cast<long long>(r.step), static_cast<long long>(r.total_steps), r.loss, r.lr,
+                         r.grad_norm, static_cast<long long>(r.trained_tokens), r.tokens_per_s);
+            return nlohmann::json{{"step", r.step},
+                                  {"loss", r.loss},
+                                  {"lr", r.lr},
+                                  {"grad_norm", r.grad_norm},
+                                  {"trained_tokens", r.trained_tokens},
+                                  {"tokens_per_s", r.tokens_per_s},
+                                  {"seconds", r.step_seconds}};
+        });
 }
 
 }  // namespace cli

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "finetune/checkpoint.h"
 #include "finetune/lora_config.h"
 #include "finetune/optimizer.h"
+#include "finetune/peft.h"
 #include "finetune/schedule.h"
 
 namespace cli {
@@ -61,5 +63,53 @@ private:
 // Ctrl-C asks the loop to stop after the current step (a second Ctrl-C kills).
 void install_stop_handler();
 bool stop_requested();
+
+// Runs a trainer (finetune::SftTrainer or GrpoTrainer) in its run folder: opens the run (resuming
+// from its latest checkpoint when asked), takes steps until done, hands each report to
+// `on_step` (which prints its line and returns the metrics.jsonl object), checkpoints every
+// `every` steps, at the end and on Ctrl-C (exit code 130), and exports the final adapter.
+template <class Trainer, class OnStep>
+int drive_training(const std::string& command, Trainer& trainer, TrainingRun& run,
+                   const nlohmann::json& config, bool resume, const engine::ModelConfig& model,
+                   const finetune::PeftOptions& peft, int64_t every, OnStep&& on_step) {
+    std::optional<finetune::Checkpoint> resumed;
+    if (!run.open(config, resume, model, &resumed)) return 1;
+    if (resumed) {
+        if (auto st =
+                trainer.restore(resumed->step, std::move(resumed->adapter), std::move(resumed->optimizer));
+            !st) {
+            std::fprintf(stderr, "crucible-cli %s: %s\n", command.c_str(), st.error().message.c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "resumed at step %lld\n", static_cast<long long>(trainer.steps_taken()));
+    }
+    auto save = [&] {
+        finetune::Checkpoint c;
+        c.step = trainer.steps_taken();
+        c.adapter = trainer.adapter();
+        c.peft = peft;
+        c.optimizer = trainer.optimizer().state();
+        c.config_json = config.dump();
+        return run.checkpoint(c);
+    };
+    install_stop_handler();
+    while (!trainer.done()) {
+        auto r = trainer.step();
+        if (!r) {
+            std::fprintf(stderr, "crucible-cli %s: %s\n", command.c_str(), r.error().message.c_str());
+            return 1;
+        }
+        run.log_step(on_step(*r));
+        const bool stop = stop_requested();
+        if ((every > 0 && r->step % every == 0) || stop || trainer.done())
+            if (!save()) return 1;
+        if (stop) {
+            std::fprintf(stderr, "stopped at step %lld; continue with --resume\n",
+                         static_cast<long long>(r->step));
+            return 130;
+        }
+    }
+    return run.export_adapter(trainer.adapter(), peft) ? 0 : 1;
+}
 
 }  // namespace cli

@@ -15,6 +15,20 @@ namespace {
 
 const float* f32(const TensorView& t) { return reinterpret_cast<const float*>(t.data); }
 
+// Inference keeps nothing for a backward pass, so activations share the scratch buffers.
+LayerActivations inference_activations(ForwardScratch& s) {
+    LayerActivations a;
+    a.xn_attn = a.xn_ffn = s.xn.data();
+    a.q_raw = a.q = s.q.data();
+    a.k_raw = a.k = s.k.data();
+    a.v = s.v.data();
+    a.attn = s.attn.data();
+    a.o = a.o_post = a.f = a.f_post = s.proj.data();
+    a.gate = a.act = s.gate.data();
+    a.up = s.up.data();
+    return a;
+}
+
 class ForwardChunk {
 public:
     ForwardChunk(const ModelConfig& c, const ModelWeights& w, KvCache& cache, const LoraAdapter* adapter,
@@ -48,16 +62,7 @@ public:
 
 private:
     void layer(int64_t il, int64_t n, int64_t pos) {
-        // Inference keeps nothing for a backward pass, so activations share buffers.
-        LayerActivations a;
-        a.xn_attn = a.xn_ffn = s_.xn.data();
-        a.q_raw = a.q = s_.q.data();
-        a.k_raw = a.k = s_.k.data();
-        a.v = s_.v.data();
-        a.attn = s_.attn.data();
-        a.o = a.o_post = a.f = a.f_post = s_.proj.data();
-        a.gate = a.act = s_.gate.data();
-        a.up = s_.up.data();
+        const LayerActivations a = inference_activations(s_);
         LayerStep step;
         step.config = &c_;
         step.weights = &w_.layers[static_cast<size_t>(il)];
@@ -193,15 +198,7 @@ Status Model::forward_batch(std::span<KvCache* const> caches, std::span<const in
     lora.scratch = &s.lora;
     if (adapter) s.lora.ensure(*adapter, first.max_batch(), false);
 
-    LayerActivations a;
-    a.xn_attn = a.xn_ffn = s.xn.data();
-    a.q_raw = a.q = s.q.data();
-    a.k_raw = a.k = s.k.data();
-    a.v = s.v.data();
-    a.attn = s.attn.data();
-    a.o = a.o_post = a.f = a.f_post = s.proj.data();
-    a.gate = a.act = s.gate.data();
-    a.up = s.up.data();
+    const LayerActivations a = inference_activations(s);
     for (int64_t il = 0; il < c.n_layer; ++il) {
         for (int64_t t = 0; t < n; ++t) {
             s.batch_k[static_cast<size_t>(t)] = caches[static_cast<size_t>(t)]->k(il);
