@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -93,13 +94,18 @@ int drive_training(const std::string& command, Trainer& trainer, TrainingRun& ru
         return run.checkpoint(c);
     };
     install_stop_handler();
+    const auto started = std::chrono::steady_clock::now();
     while (!trainer.done()) {
         auto r = trainer.step();
         if (!r) {
             std::fprintf(stderr, "crucible-cli %s: %s\n", command.c_str(), r.error().message.c_str());
             return 1;
         }
-        run.log_step(on_step(*r));
+        nlohmann::json metrics = on_step(*r);
+        // Wall time of this session of the run (a resumed run starts counting again).
+        metrics["elapsed_s"] =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        run.log_step(metrics);
         const bool stop = stop_requested();
         if ((every > 0 && r->step % every == 0) || stop || trainer.done())
             if (!save()) return 1;

@@ -145,6 +145,7 @@ TEST_F(CliTrain, GrpoReportsEveryStep) {
         EXPECT_LE(j["reward_mean"].get<double>(), 1.0);
         EXPECT_EQ(j["reward_components"].size(), 2u) << line;
         EXPECT_LE(j["completion_length"].get<double>(), 6.0);
+        EXPECT_GT(j["elapsed_s"].get<double>(), 0.0);
     }
     EXPECT_EQ(steps, 2);
     EXPECT_TRUE(fs::exists(dir_ / "run" / "adapter" / "adapter_config.json"));
