@@ -58,12 +58,15 @@ SftTrainer::SftTrainer(const engine::Model& model, std::vector<SftExample> examp
 size_t SftTrainer::example_at(int64_t i) const {
     const auto n = static_cast<int64_t>(examples_.size());
     const int64_t epoch = i / n, within = i % n;
-    // A Fisher-Yates permutation of the epoch from its own seeded stream.
-    std::vector<size_t> order(examples_.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    Rng rng(derive_seed(options_.seed, {0x5f7, static_cast<uint64_t>(epoch)}));
-    for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[rng.next_u64() % k]);
-    return order[static_cast<size_t>(within)];
+    if (order_epoch_ != epoch) {
+        // A Fisher-Yates permutation of the epoch from its own seeded stream (kept for the epoch's steps).
+        order_.resize(examples_.size());
+        std::iota(order_.begin(), order_.end(), size_t{0});
+        Rng rng(derive_seed(options_.seed, {0x5f7, static_cast<uint64_t>(epoch)}));
+        for (size_t k = order_.size(); k > 1; --k) std::swap(order_[k - 1], order_[rng.next_u64() % k]);
+        order_epoch_ = epoch;
+    }
+    return order_[static_cast<size_t>(within)];
 }
 
 engine::Result<SftStepReport> SftTrainer::step() {

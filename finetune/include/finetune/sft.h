@@ -89,6 +89,8 @@ private:
     std::unique_ptr<engine::TrainingPass> pass_;
     int64_t step_ = 0;
     int64_t total_steps_ = 0;
+    mutable std::vector<size_t> order_;  // the data order of epoch order_epoch_
+    mutable int64_t order_epoch_ = -1;
 };
 
 }  // namespace finetune
