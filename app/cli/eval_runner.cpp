@@ -88,9 +88,9 @@ engine::Result<std::vector<std::string>> generate_responses(const std::vector<Ev
     if (adapter) (*generator)->set_adapter(&*adapter);
     std::vector<std::string> out;
     out.reserve(items.size());
+    if (!options.quiet)
+        std::fprintf(stderr, "generating %zu responses with %s\n", items.size(), spec.label.c_str());
     for (size_t i = 0; i < items.size(); ++i) {
-        if (!options.quiet)
-            std::fprintf(stderr, "\rgenerating with %s: %zu/%zu", spec.label.c_str(), i + 1, items.size());
         std::vector<engine::ChatMessage> messages;
         for (const evals::Message& m : items[i].prompt) messages.push_back(text_message(m.role, m.content));
         auto prompt = b.encode_chat(messages, /*add_generation_prompt=*/true);
@@ -103,7 +103,6 @@ engine::Result<std::vector<std::string>> generate_responses(const std::vector<Ev
                               ": " + result.error().message);
         out.push_back(std::move(result->text));
     }
-    if (!options.quiet) std::fprintf(stderr, "\n");
     return out;
 }
 
