@@ -16,6 +16,7 @@ int run_grpo(int argc, char** argv);
 int run_rubric(int argc, char** argv);
 int run_judge(int argc, char** argv);
 int run_calibrate(int argc, char** argv);
+int run_eval_command(int argc, char** argv);
 
 const std::vector<Command>& commands() {
     static const std::vector<Command> table = {
@@ -31,6 +32,9 @@ const std::vector<Command>& commands() {
         {"judge", "judge workspace traces with a rubric and a local judge model (cached)", run_judge},
         {"calibrate", "compare a rubric's judge with human labels (agreement, confusion, trend)",
          run_calibrate},
+        {"eval",
+         "eval runs: a dataset x models/adapters x rubrics, with bootstrap CIs and pairwise win rates",
+         run_eval_command},
         {"sft", "LoRA supervised fine-tuning on good traces or a chat JSONL file", run_sft},
         {"grpo", "LoRA reinforcement fine-tuning (GRPO) with a programmatic reward", run_grpo},
         {"adapter", "convert LoRA adapters (PEFT, GGUF LoRA, checkpoints) and merge them into a GGUF",

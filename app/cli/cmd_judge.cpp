@@ -40,16 +40,6 @@ void declare_judge_options(Args& args) {
     args.option("limit", "N", "judge at most N traces (0 = every match)", "0");
 }
 
-// A stable id for a judge model file: its name and size (hashing the whole file on every run would
-// cost more than judging a few traces).
-std::string judge_model_id(const std::string& path) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    std::string id = std::filesystem::path(path).filename().string();
-    if (!ec) id += ":" + std::to_string(size);
-    return id;
-}
-
 std::optional<double> human_score(const evals::Rubric& rubric, const crucible::Label& label) {
     if (rubric.scale == evals::Scale::pass_fail) {
         if (label.verdict == "good") return 1.0;
@@ -64,6 +54,14 @@ std::optional<double> human_score(const evals::Rubric& rubric, const crucible::L
 }
 
 }  // namespace
+
+std::string judge_model_id(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    std::string id = std::filesystem::path(path).filename().string();
+    if (!ec) id += ":" + std::to_string(size);
+    return id;
+}
 
 // The traces the filters select, as judge samples (traces that do not end with an answer are
 // skipped with a note).

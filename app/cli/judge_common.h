@@ -28,6 +28,10 @@ struct JudgeSetup {
     evals::JudgeConfig config;
 };
 
+// A stable id for a judge model file: its name and size (hashing the whole file on every run would
+// cost more than judging a few traces).
+std::string judge_model_id(const std::string& path);
+
 // The rubric NAME[@VERSION] from the workspace with `judge_model` (a path or "default") loaded as
 // its judge. Errors are printed; nullopt then.
 std::optional<JudgeSetup> judge_setup_from(const std::string& rubric_ref, const std::string& judge_model,

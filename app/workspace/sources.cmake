@@ -40,4 +40,5 @@ list(APPEND APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/workspace_paths.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rubric_store.cpp
   ${CMAKE_CURRENT_LIST_DIR}/judgment_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/eval_run_store.cpp
   ${workspace_migrations_cpp})
