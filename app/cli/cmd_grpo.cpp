@@ -315,15 +315,23 @@ int run_grpo(int argc, char** argv) {
     return drive_training(
         "grpo", **trainer, run, config, args.has("resume"), bundle->model().config(), peft, *every,
         [&](const finetune::GrpoStepReport& r) {
-            std::fprintf(stderr,
-                         "step %lld/%lld  reward %.3f +- %.3f  kl %.4f  clip %.3f  entropy %.2f  len %.1f  "
-                         "lp-diff %.1e  lr %.2e  grad-norm %.3f  groups %lld/%lld  sample %.0f tok/s  train "
-                         "%.0f tok/s\n",
-                         static_cast<long long>(r.step), static_cast<long long>(r.total_steps), r.reward_mean,
-                         r.reward_std, r.kl, r.clip_fraction, r.entropy, r.completion_length,
-                         r.max_logprob_diff, r.lr, r.grad_norm, static_cast<long long>(r.groups_used),
-                         static_cast<long long>(r.groups_used + r.groups_dropped), r.sample_tokens_per_s,
-                         r.train_tokens_per_s);
+            if (r.groups_used == 0)
+                std::fprintf(stderr,
+                             "step %lld/%lld  reward %.3f +- %.3f  len %.1f  no group with reward variance: "
+                             "no update\n",
+                             static_cast<long long>(r.step), static_cast<long long>(r.total_steps),
+                             r.reward_mean, r.reward_std, r.completion_length);
+            else
+                std::fprintf(
+                    stderr,
+                    "step %lld/%lld  reward %.3f +- %.3f  kl %.4f  clip %.3f  entropy %.2f  len %.1f  "
+                    "lp-diff %.1e  lr %.2e  grad-norm %.3f  groups %lld/%lld  sample %.0f tok/s  train "
+                    "%.0f tok/s\n",
+                    static_cast<long long>(r.step), static_cast<long long>(r.total_steps), r.reward_mean,
+                    r.reward_std, r.kl, r.clip_fraction, r.entropy, r.completion_length, r.max_logprob_diff,
+                    r.lr, r.grad_norm, static_cast<long long>(r.groups_used),
+                    static_cast<long long>(r.groups_used + r.groups_dropped), r.sample_tokens_per_s,
+                    r.train_tokens_per_s);
             nlohmann::json components = nlohmann::json::object();
             for (const auto& [name, value] : r.component_means) components[name] = value;
             nlohmann::json samples = nlohmann::json::array();

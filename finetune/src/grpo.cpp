@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -204,6 +205,7 @@ engine::Result<GrpoStepReport> GrpoTrainer::step() {
     engine::ThreadPool& pool = generator_->thread_pool();
     int64_t trained_tokens = 0;
     r.lr = options_.schedule.lr_at(step_);
+    if (completion_tokens == 0) r.kl = r.clip_fraction = r.entropy = std::numeric_limits<double>::quiet_NaN();
     for (int64_t iter = 0; iter < options_.num_iterations && completion_tokens > 0; ++iter) {
         grads_.set_zero();
         double kl_sum = 0.0, entropy_sum = 0.0;

@@ -90,6 +90,7 @@ struct GrpoStepReport {
     double reward_mean = 0.0;
     double reward_std = 0.0;
     std::vector<std::pair<std::string, double>> component_means;
+    // Measured on the tokens trained this step; NaN when no group had reward variance (no update).
     double kl = 0.0;             // mean k3 estimate per completion token (computed when beta > 0)
     double clip_fraction = 0.0;  // share of tokens whose ratio was clipped
     double entropy = 0.0;        // mean per completion token, nats
